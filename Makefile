@@ -1,0 +1,125 @@
+# Build, test, demo and bench entry points. See README.md.
+#   make          optimised (-O2 -g) library and apps: build/libstack.a, build/bin/*
+#   make debug    the same at -O0 -g3, for stepping through TCP in gdb
+#   make test     deps, then unit + sim (ASan+UBSan) and netns suites
+#   make demo     the seed's session inside private namespaces
+CC      ?= gcc
+MODE    ?= release
+STD      = -std=c11 -D_GNU_SOURCE
+WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla
+ifeq ($(MODE),debug)
+OPT      = -O0 -g3
+else ifeq ($(MODE),asan)
+OPT      = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+else
+OPT      = -O2 -g
+endif
+CFLAGS  ?=
+CPPFLAGS = -I.
+ALL_CFLAGS = $(STD) $(WARN) $(OPT) $(CFLAGS) -MMD -MP
+LDLIBS   = -lm
+
+OUT     := build
+ifeq ($(MODE),asan)
+OUT     := build/asan
+endif
+OBJ     := build/obj/$(MODE)
+BIN     := $(OUT)/bin
+
+LIB_SRC  := $(sort $(wildcard stack/*/*.c)) $(sort $(wildcard drivers/*.c))
+APP_COMMON := apps/common.c apps/loop.c
+APPS     := $(filter-out $(APP_COMMON),$(sort $(wildcard apps/*.c)))
+APP_BINS := $(patsubst apps/%.c,$(BIN)/%,$(APPS))
+LIB      := $(OUT)/libstack.a
+LIB_OBJ  := $(patsubst %.c,$(OBJ)/%.o,$(LIB_SRC))
+APPC_OBJ := $(patsubst %.c,$(OBJ)/%.o,$(APP_COMMON))
+
+UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
+SIM_SRC  := $(sort $(wildcard tests/sim/*.c))
+TCOMMON  := $(sort $(wildcard tests/common/*.c))
+TCOMMON_OBJ := $(patsubst %.c,$(OBJ)/%.o,$(filter-out tests/common/cunit_main.c,$(TCOMMON)))
+UNIT_BIN := $(OUT)/tests/unit_tests
+SIM_BIN  := $(OUT)/tests/sim_tests
+
+.PHONY: all debug test test-unit test-sim test-netns demo bench fuzz clean fmt lint deps tests
+
+all: $(LIB) $(APP_BINS)
+
+debug:
+	rm -f build/bin/*
+	$(MAKE) MODE=debug all
+
+$(OBJ)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BIN)/%: $(OBJ)/apps/%.o $(APPC_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(OPT) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+# Each suite runner's main() calls every `suite_*` function found in its sources.
+$(OUT)/gen/%/suites.inc: $(wildcard tests/%/*.c)
+	@mkdir -p $(dir $@)
+	grep -ho '^suite_[a-z0-9_]*' $(wildcard tests/$*/*.c) /dev/null | sort -u | sed 's/.*/X(&)/' > $@.tmp
+	mv $@.tmp $@
+
+$(OBJ)/gen/%/cunit_main.o: tests/common/cunit_main.c $(OUT)/gen/%/suites.inc
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -I$(OUT)/gen/$* $(ALL_CFLAGS) -c $< -o $@
+
+$(UNIT_BIN): $(OBJ)/gen/unit/cunit_main.o $(patsubst %.c,$(OBJ)/%.o,$(UNIT_SRC)) $(TCOMMON_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(OPT) $(CFLAGS) -o $@ $^ -lcunit -lm
+
+$(SIM_BIN): $(OBJ)/gen/sim/cunit_main.o $(patsubst %.c,$(OBJ)/%.o,$(SIM_SRC)) $(TCOMMON_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(OPT) $(CFLAGS) -o $@ $^ -lcunit -lm
+
+tests: $(UNIT_BIN) $(SIM_BIN) $(LIB) $(APP_BINS)
+
+deps:
+	@tools/deps.sh
+
+# Unit and sim suites run under ASan+UBSan; the netns suite drives the ASan apps.
+test: deps
+	$(MAKE) MODE=asan tests
+	$(MAKE) all
+	$(MAKE) MODE=asan test-unit test-sim
+	$(MAKE) MODE=asan test-netns
+
+test-unit:
+	$(UNIT_BIN)
+
+test-sim:
+	$(SIM_BIN)
+
+test-netns:
+	BIN=$(BIN) tests/netns/run.sh
+
+demo: deps all
+	tools/demo.sh
+
+bench: deps all
+	tools/bench/bench.sh
+
+fuzz:
+	tools/fuzz.sh
+
+clean:
+	rm -rf build
+
+FMT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+fmt:
+	clang-format -i $(FMT_FILES)
+
+lint:
+	clang-format --dry-run -Werror $(FMT_FILES)
+	tools/lint.sh
+
+-include $(shell find build/obj -name '*.d' 2>/dev/null)
