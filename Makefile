@@ -19,11 +19,12 @@ CPPFLAGS = -I.
 ALL_CFLAGS = $(STD) $(WARN) $(OPT) $(CFLAGS) -MMD -MP
 LDLIBS   = -lm
 
-OUT     := build
+BUILD   ?= build
+OUT     := $(BUILD)
 ifeq ($(MODE),asan)
-OUT     := build/asan
+OUT     := $(BUILD)/asan
 endif
-OBJ     := build/obj/$(MODE)
+OBJ     := $(BUILD)/obj/$(MODE)
 BIN     := $(OUT)/bin
 
 LIB_SRC  := $(sort $(wildcard stack/*/*.c)) $(sort $(wildcard drivers/*.c))
@@ -41,12 +42,14 @@ TCOMMON_OBJ := $(patsubst %.c,$(OBJ)/%.o,$(filter-out tests/common/cunit_main.c,
 UNIT_BIN := $(OUT)/tests/unit_tests
 SIM_BIN  := $(OUT)/tests/sim_tests
 
+.SECONDARY:
+
 .PHONY: all debug test test-unit test-sim test-netns demo bench fuzz clean fmt lint deps tests
 
 all: $(LIB) $(APP_BINS)
 
 debug:
-	rm -f build/bin/*
+	rm -f $(BUILD)/bin/*
 	$(MAKE) MODE=debug all
 
 $(OBJ)/%.o: %.c
@@ -112,7 +115,7 @@ fuzz:
 	tools/fuzz.sh
 
 clean:
-	rm -rf build
+	rm -rf $(BUILD)
 
 FMT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 fmt:
@@ -122,4 +125,4 @@ lint:
 	clang-format --dry-run -Werror $(FMT_FILES)
 	tools/lint.sh
 
--include $(shell find build/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -26,4 +26,13 @@ struct describe_state {
 size_t frame_describe(struct describe_state *ds, const uint8_t *frame, size_t len, int raw_ip,
 		      char *out, size_t cap);
 
+/* Transport describers used by frame_describe once the IPv4 header is parsed and the packet
+ * is not a fragment. Each writes "SRC -> DST PROTO LEN INFO" and returns its length;
+ * l4/l4_len are the bytes after the IPv4 header (already bounded by total length). */
+struct ipv4_hdr;
+size_t describe_udp(struct describe_state *ds, const struct ipv4_hdr *ih, const uint8_t *l4,
+		    size_t l4_len, size_t frame_len, char *out, size_t cap);
+size_t describe_tcp(struct describe_state *ds, const struct ipv4_hdr *ih, const uint8_t *l4,
+		    size_t l4_len, size_t frame_len, char *out, size_t cap);
+
 #endif
