@@ -17,7 +17,7 @@ ip_str(uint32_t a, char *out)
 }
 
 static size_t
-describe_ipv4(const uint8_t *b, size_t len, size_t frame_len, char *out, size_t cap)
+describe_ipv4(struct describe_state *ds, const uint8_t *b, size_t len, size_t frame_len, char *out, size_t cap)
 {
 	struct ipv4_hdr h;
 	char src[16], dst[16];
@@ -50,6 +50,10 @@ describe_ipv4(const uint8_t *b, size_t len, size_t frame_len, char *out, size_t 
 		return (size_t)snprintf(out, cap, "%s -> %s ICMP %zu type=%u code=%u", src, dst,
 					frame_len, l4[0], l4[1]);
 	}
+	if (h.proto == IPV4_PROTO_UDP)
+		return describe_udp(ds, &h, l4, l4_len, frame_len, out, cap);
+	if (h.proto == IPV4_PROTO_TCP)
+		return describe_tcp(ds, &h, l4, l4_len, frame_len, out, cap);
 	return (size_t)snprintf(out, cap, "%s -> %s IPv4 %zu proto=%u", src, dst, frame_len,
 				h.proto);
 }
@@ -79,17 +83,16 @@ frame_describe(struct describe_state *ds, const uint8_t *frame, size_t len, int 
 	struct eth_hdr eh;
 	size_t n;
 
-	(void)ds;
 	if (cap == 0)
 		return 0;
 	if (raw_ip)
-		n = describe_ipv4(frame, len, len, out, cap);
+		n = describe_ipv4(ds, frame, len, len, out, cap);
 	else if (eth_hdr_parse(frame, len, &eh) < 0)
 		n = (size_t)snprintf(out, cap, "ETH %zu [Malformed Packet]", len);
 	else if (eh.type == ETH_TYPE_ARP)
 		n = describe_arp(frame + ETH_HDR_LEN, len - ETH_HDR_LEN, len, out, cap);
 	else if (eh.type == ETH_TYPE_IPV4)
-		n = describe_ipv4(frame + ETH_HDR_LEN, len - ETH_HDR_LEN, len, out, cap);
+		n = describe_ipv4(ds, frame + ETH_HDR_LEN, len - ETH_HDR_LEN, len, out, cap);
 	else
 		n = (size_t)snprintf(out, cap, "ETH %zu type=0x%04x", len, eh.type);
 	return n < cap ? n : cap - 1;
