@@ -28,7 +28,7 @@ OBJ     := $(BUILD)/obj/$(MODE)
 BIN     := $(OUT)/bin
 
 LIB_SRC  := $(sort $(wildcard stack/*/*.c)) $(sort $(wildcard drivers/*.c))
-APP_COMMON := apps/common.c apps/loop.c
+APP_COMMON := $(filter $(wildcard apps/*.c),apps/common.c apps/loop.c apps/lookup.c apps/services.c apps/httpd.c)
 APPS     := $(filter-out $(APP_COMMON),$(sort $(wildcard apps/*.c)))
 APP_BINS := $(patsubst apps/%.c,$(BIN)/%,$(APPS))
 LIB      := $(OUT)/libstack.a

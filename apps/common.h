@@ -47,6 +47,10 @@ int app_wait(struct app *a, int fd, short events, int max_ms);
 /* Parse "a.b.c.d" into host order; 0 on success. */
 int app_parse_ipv4(const char *str, uint32_t *out);
 void app_format_ipv4(uint32_t a, char out[16]);
+/* Resolve host (a dotted quad, or a name through the stack's resolver) into *ip, waiting at
+ * most wait_s seconds (0: the resolver's own retries). On failure prints why on stderr
+ * (name not found, timeout, server failure) and returns a negative errno. */
+int app_lookup(struct app *a, const char *host, uint32_t *ip, long wait_s);
 /* Print the counters like netstat -s (and sockets like ss -tan) to stderr. */
 void app_print_stats(struct app *a);
 /* Set by SIGINT/SIGTERM once app_catch_signals() ran. */
