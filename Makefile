@@ -43,6 +43,7 @@ UNIT_BIN := $(OUT)/tests/unit_tests
 SIM_BIN  := $(OUT)/tests/sim_tests
 
 .SECONDARY:
+.SECONDEXPANSION:
 
 .PHONY: all debug test test-unit test-sim test-netns demo bench fuzz clean fmt lint deps tests
 
@@ -67,7 +68,7 @@ $(BIN)/%: $(OBJ)/apps/%.o $(APPC_OBJ) $(LIB)
 	$(CC) $(OPT) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 # Each suite runner's main() calls every `suite_*` function found in its sources.
-$(OUT)/gen/%/suites.inc: $(wildcard tests/%/*.c)
+$(OUT)/gen/%/suites.inc: $$(wildcard tests/$$*/*.c)
 	@mkdir -p $(dir $@)
 	grep -ho '^suite_[a-z0-9_]*' $(wildcard tests/$*/*.c) /dev/null | sort -u | sed 's/.*/X(&)/' > $@.tmp
 	mv $@.tmp $@

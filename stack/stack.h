@@ -51,6 +51,7 @@ struct stack_config {
 	unsigned reass_max_bytes;
 	unsigned icmp_rate_per_s;
 	unsigned tcp_msl_ms;
+	unsigned max_socks; /* open socket handles (default 1024) */
 };
 
 struct stack *stack_create(const struct stack_config *cfg);
@@ -62,6 +63,9 @@ int stack_iface_add(struct stack *s, const struct iface_config *ic, const struct
 int stack_poll(struct stack *s);
 /* Milliseconds until the next timer, -1 when nothing is pending. */
 int stack_timeout_ms(struct stack *s);
+/* Absolute stack-clock time (us) of the next timer, UINT64_MAX when none is armed. Lets a
+ * driver loop on a manual clock jump straight to the next event. */
+uint64_t stack_next_deadline_us(const struct stack *s);
 /* Fill up to max pollfds with the links' fds; returns how many. */
 int stack_fds(struct stack *s, struct pollfd *fds, int max);
 /* Microseconds of the stack clock as of the last stack_poll. */

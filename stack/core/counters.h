@@ -13,6 +13,7 @@
 	X(ARP_RX, "arp.rx")                                                                        \
 	X(ARP_RX_BAD, "arp.drop_malformed")                                                        \
 	X(ARP_RX_NOT_FOR_US, "arp.drop_not_for_us")                                                \
+	X(ARP_CONFLICT, "arp.drop_address_conflict")                                               \
 	X(ARP_REQ_TX, "arp.requests_sent")                                                         \
 	X(ARP_REPLY_TX, "arp.replies_sent")                                                        \
 	X(ARP_UNSOLICITED, "arp.drop_unsolicited_reply")                                           \
@@ -57,6 +58,9 @@
 	X(DNS_RX_MISMATCH, "dns.drop_mismatched_reply")                                            \
 	X(DNS_RX_BAD, "dns.drop_malformed")                                                        \
 	X(DNS_RETRIES, "dns.retries")                                                              \
+	X(DNS_QUERIES_TX, "dns.queries_sent")                                                      \
+	X(DNS_CACHE_HITS, "dns.cache_hits")                                                        \
+	X(DNS_TIMEOUTS, "dns.timeouts")                                                            \
 	X(TCP_RX, "tcp.rx")                                                                        \
 	X(TCP_TX, "tcp.tx")                                                                        \
 	X(TCP_RX_BAD, "tcp.drop_malformed")                                                        \

@@ -161,6 +161,12 @@ stack_timeout_ms(struct stack *s)
 	return d > 3600000 ? 3600000 : (int)d;
 }
 
+uint64_t
+stack_next_deadline_us(const struct stack *s)
+{
+	return timer_next_deadline(&s->timers);
+}
+
 int
 stack_fds(struct stack *s, struct pollfd *fds, int max)
 {

@@ -50,32 +50,37 @@ arp_init(struct stack *s)
 	return 0;
 }
 
+/* The queue is detached first: reporting an error reaches the transports, which may send
+ * again and re-enter arp_output (even reusing this slot) while we walk the list. */
 static void
 entry_flush_queue(struct stack *s, struct arp_entry *e, bool send)
 {
-	struct pkt *p;
+	struct pkt *p, *list = e->q_head;
+	struct iface *ifc = e->iface;
+	uint8_t mac[6];
 
-	while ((p = e->q_head)) {
-		e->q_head = p->next;
+	memcpy(mac, e->mac, 6);
+	e->q_head = e->q_tail = NULL;
+	e->queued = 0;
+	while ((p = list)) {
+		list = p->next;
 		p->next = NULL;
 		if (send) {
-			eth_output(s, e->iface, p, e->mac, ETH_TYPE_IPV4);
+			eth_output(s, ifc, p, mac, ETH_TYPE_IPV4);
 		} else {
 			/* RFC 1122 2.3.2.2: tell the sender the host is unreachable. */
 			icmp_local_error(s, p, ICMP_DEST_UNREACH, ICMP_UNREACH_HOST);
 			pkt_free(s, p);
 		}
 	}
-	e->q_tail = NULL;
-	e->queued = 0;
 }
 
 static void
 entry_free(struct stack *s, struct arp_entry *e)
 {
 	stack_timer_cancel(s, &e->timer);
+	e->state = ARP_FREE; /* before the errors go out: see entry_flush_queue */
 	entry_flush_queue(s, e, false);
-	e->state = ARP_FREE;
 }
 
 void
@@ -197,6 +202,10 @@ arp_input(struct stack *s, struct iface *ifc, struct pkt *p)
 	stack_count(s, CNT_ARP_RX);
 	if (arp_pkt_parse(p->data, p->len, &a) < 0 || (a.sha[0] & 1) || a.spa == 0) {
 		stack_count(s, CNT_ARP_RX_BAD);
+		goto out;
+	}
+	if (a.spa == ifc->addr) { /* RFC 5227 2.4: someone claims our address; never cache it */
+		stack_count(s, CNT_ARP_CONFLICT);
 		goto out;
 	}
 	if (a.tpa != ifc->addr) { /* not for us: ignored, never merged into the cache */

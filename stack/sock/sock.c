@@ -1,32 +1,476 @@
-/* Socket table placeholder until UDP and TCP land. */
+/* The socket table: small integer handles over UDP pcbs and TCP TCBs, readiness, deferred
+ * callbacks, `ss`-style listing, and ephemeral port choice (RFC 6056 3.3.3, Algorithm 3). */
 #include "stack/sock/sock.h"
 
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
 #include "stack/core/stack.h"
+#include "stack/net/udp.h"
 #include "stack/sock.h"
+#include "stack/tcp/tcp_user.h"
+
+#define SOCK_DEFAULT_MAX 1024
+#define SOCK_INITIAL_SLOTS 16
+#define EPHEMERAL_MIN 49152u /* RFC 6056 2.1: the IANA dynamic range, 49152-65535 */
+#define EPHEMERAL_MAX 65535u
+
+struct sock_table {
+        struct sock **slots; /* indexed by handle; NULL when free */
+        unsigned n_slots;    /* allocated entries of slots */
+        unsigned max;        /* bound on handles (stack_config.max_socks) */
+        unsigned in_use;
+        uint32_t next_ephemeral; /* RFC 6056 3.3.3 next_ephemeral */
+};
 
 int
 sock_init(struct stack *s)
 {
-	(void)s;
-	return 0;
+        struct sock_table *t = calloc(1, sizeof(*t));
+
+        if (!t)
+                return -ENOMEM;
+        t->max = s->cfg.max_socks ? s->cfg.max_socks : SOCK_DEFAULT_MAX;
+        /* Start the counter at a random point so the first port of each run differs. */
+        t->next_ephemeral = (uint32_t)rng_next(&s->rng);
+        s->socks = t;
+        return 0;
 }
 
+/* Free every socket still open. UDP pcbs are closed here; TCBs are freed by tcp_fini, which
+ * runs after us and must not look at tcb->so any more. */
 void
 sock_fini(struct stack *s)
 {
-	(void)s;
+        struct sock_table *t = s->socks;
+
+        if (!t)
+                return;
+        for (unsigned i = 0; i < t->n_slots; i++) {
+                struct sock *so = t->slots[i];
+                if (!so)
+                        continue;
+                if (so->type == SOCK_TYPE_UDP && so->udp)
+                        udp_sock_close(s, so);
+                free(so);
+        }
+        free(t->slots);
+        free(t);
+        s->socks = NULL;
+}
+
+struct sock *
+sock_get(struct stack *s, int sd)
+{
+        struct sock_table *t = s->socks;
+
+        if (sd < 0 || (unsigned)sd >= t->n_slots)
+                return NULL;
+        return t->slots[sd];
+}
+
+/* Make room for handle number n in the slot array (it only ever grows). */
+static int
+sock_grow(struct sock_table *t, unsigned n)
+{
+        unsigned cap = t->n_slots ? t->n_slots : SOCK_INITIAL_SLOTS;
+        struct sock **ns;
+
+        while (cap <= n)
+                cap *= 2;
+        if (cap > t->max)
+                cap = t->max;
+        ns = realloc(t->slots, cap * sizeof(*ns));
+        if (!ns)
+                return -ENOMEM;
+        memset(ns + t->n_slots, 0, (cap - t->n_slots) * sizeof(*ns));
+        t->slots = ns;
+        t->n_slots = cap;
+        return 0;
+}
+
+/* The lowest free handle, like POSIX file descriptors. */
+struct sock *
+sock_alloc(struct stack *s, enum sock_type type)
+{
+        struct sock_table *t = s->socks;
+        struct sock *so;
+        unsigned sd = 0;
+
+        if (t->in_use >= t->max)
+                return NULL;
+        while (sd < t->n_slots && t->slots[sd])
+                sd++;
+        if (sd >= t->n_slots && sock_grow(t, sd) < 0)
+                return NULL;
+        so = calloc(1, sizeof(*so));
+        if (!so)
+                return NULL;
+        so->sd = (int)sd;
+        so->type = type;
+        so->in_use = true;
+        t->slots[sd] = so;
+        t->in_use++;
+        return so;
 }
 
 void
+sock_release(struct stack *s, struct sock *so)
+{
+        struct sock_table *t = s->socks;
+
+        if (!so || sock_get(s, so->sd) != so)
+                return;
+        t->slots[so->sd] = NULL;
+        t->in_use--;
+        free(so);
+}
+
+int
+sock_open(struct stack *s, enum sock_type type)
+{
+        struct sock *so;
+        int r;
+
+        if (type != SOCK_TYPE_TCP && type != SOCK_TYPE_UDP)
+                return -EPROTONOSUPPORT;
+        so = sock_alloc(s, type);
+        if (!so)
+                return -EMFILE;
+        r = type == SOCK_TYPE_UDP ? udp_sock_open(s, so) : tcp_user_open(s, so);
+        if (r < 0) {
+                sock_release(s, so);
+                return r;
+        }
+        return so->sd;
+}
+
+int
+sock_bind(struct stack *s, int sd, const struct sock_addr *local)
+{
+        struct sock *so = sock_get(s, sd);
+
+        if (!so)
+                return -EBADF;
+        if (!local)
+                return -EINVAL;
+        if (so->type == SOCK_TYPE_UDP)
+                return udp_sock_bind(s, so, local);
+        return tcp_user_bind(s, so, local);
+}
+
+int
+sock_listen(struct stack *s, int sd, int backlog)
+{
+        struct sock *so = sock_get(s, sd);
+
+        if (!so)
+                return -EBADF;
+        if (so->type != SOCK_TYPE_TCP)
+                return -EOPNOTSUPP;
+        return tcp_user_listen(s, so, backlog);
+}
+
+int
+sock_accept(struct stack *s, int sd, struct sock_addr *peer)
+{
+        struct sock *so = sock_get(s, sd);
+
+        if (!so)
+                return -EBADF;
+        if (so->type != SOCK_TYPE_TCP)
+                return -EOPNOTSUPP;
+        return tcp_user_accept(s, so, peer);
+}
+
+int
+sock_connect(struct stack *s, int sd, const struct sock_addr *peer)
+{
+        struct sock *so = sock_get(s, sd);
+
+        if (!so)
+                return -EBADF;
+        if (!peer)
+                return -EINVAL;
+        if (so->type == SOCK_TYPE_UDP)
+                return udp_sock_connect(s, so, peer);
+        return tcp_user_connect(s, so, peer);
+}
+
+ssize_t
+sock_send(struct stack *s, int sd, const void *buf, size_t len)
+{
+        struct sock *so = sock_get(s, sd);
+
+        if (!so)
+                return -EBADF;
+        if (!buf && len)
+                return -EFAULT;
+        if (so->type == SOCK_TYPE_UDP)
+                return udp_sock_sendto(s, so, buf, len, NULL);
+        return tcp_user_send(s, so, buf, len);
+}
+
+ssize_t
+sock_recv(struct stack *s, int sd, void *buf, size_t len)
+{
+        struct sock *so = sock_get(s, sd);
+
+        if (!so)
+                return -EBADF;
+        if (!buf && len)
+                return -EFAULT;
+        if (so->type == SOCK_TYPE_UDP)
+                return udp_sock_recvfrom(s, so, buf, len, NULL);
+        return tcp_user_recv(s, so, buf, len);
+}
+
+/* TCP ignores the address on a connected stream, as Linux does. */
+ssize_t
+sock_sendto(struct stack *s, int sd, const void *buf, size_t len, const struct sock_addr *to)
+{
+        struct sock *so = sock_get(s, sd);
+
+        if (!so)
+                return -EBADF;
+        if (!buf && len)
+                return -EFAULT;
+        if (so->type == SOCK_TYPE_UDP)
+                return udp_sock_sendto(s, so, buf, len, to);
+        return tcp_user_send(s, so, buf, len);
+}
+
+ssize_t
+sock_recvfrom(struct stack *s, int sd, void *buf, size_t len, struct sock_addr *from)
+{
+        struct sock *so = sock_get(s, sd);
+        ssize_t n;
+
+        if (!so)
+                return -EBADF;
+        if (!buf && len)
+                return -EFAULT;
+        if (so->type == SOCK_TYPE_UDP)
+                return udp_sock_recvfrom(s, so, buf, len, from);
+        n = tcp_user_recv(s, so, buf, len);
+        if (n >= 0 && from && tcp_user_peer(s, so, from) < 0)
+                memset(from, 0, sizeof(*from));
+        return n;
+}
+
+int
+sock_shutdown(struct stack *s, int sd, int how)
+{
+        struct sock *so = sock_get(s, sd);
+
+        if (!so)
+                return -EBADF;
+        if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR)
+                return -EINVAL;
+        if (so->type != SOCK_TYPE_TCP)
+                return -EOPNOTSUPP; /* UDP has no stream to half-close */
+        return tcp_user_shutdown(s, so, how);
+}
+
+int
+sock_close(struct stack *s, int sd)
+{
+        struct sock *so = sock_get(s, sd);
+        int r;
+
+        if (!so)
+                return -EBADF;
+        r = so->type == SOCK_TYPE_UDP ? udp_sock_close(s, so) : tcp_user_close(s, so);
+        /* The handle goes away whatever the protocol said, as close(2) does. */
+        sock_release(s, so);
+        return r < 0 ? r : 0;
+}
+
+int
+sock_abort(struct stack *s, int sd)
+{
+        struct sock *so = sock_get(s, sd);
+        int r;
+
+        if (!so)
+                return -EBADF;
+        r = so->type == SOCK_TYPE_UDP ? udp_sock_close(s, so) : tcp_user_abort(s, so);
+        sock_release(s, so);
+        return r < 0 ? r : 0;
+}
+
+/* A pending error always makes the socket readable and flagged, whatever the protocol
+ * reports, so a poll loop wakes up to fetch it. */
+unsigned
+sock_events(struct stack *s, int sd)
+{
+        struct sock *so = sock_get(s, sd);
+        unsigned ev;
+
+        if (!so)
+                return 0;
+        ev = so->type == SOCK_TYPE_UDP ? udp_sock_events(s, so) : tcp_user_events(s, so);
+        if (so->error)
+                ev |= SOCK_READABLE | SOCK_ERROR;
+        return ev;
+}
+
+int
+sock_error(struct stack *s, int sd)
+{
+        struct sock *so = sock_get(s, sd);
+        int e;
+
+        if (!so)
+                return -EBADF;
+        e = so->error;
+        so->error = 0;
+        return e;
+}
+
+int
+sock_setopt(struct stack *s, int sd, enum sock_opt opt, int value)
+{
+        struct sock *so = sock_get(s, sd);
+
+        if (!so)
+                return -EBADF;
+        if (so->type == SOCK_TYPE_UDP)
+                return udp_sock_setopt(s, so, opt, value);
+        return tcp_user_setopt(s, so, opt, value);
+}
+
+int
+sock_getopt(struct stack *s, int sd, enum sock_opt opt, int *value)
+{
+        struct sock *so = sock_get(s, sd);
+
+        if (!so)
+                return -EBADF;
+        if (!value)
+                return -EFAULT;
+        if (so->type == SOCK_TYPE_UDP)
+                return udp_sock_getopt(s, so, opt, value);
+        return tcp_user_getopt(s, so, opt, value);
+}
+
+int
+sock_local(struct stack *s, int sd, struct sock_addr *local)
+{
+        struct sock *so = sock_get(s, sd);
+
+        if (!so)
+                return -EBADF;
+        if (!local)
+                return -EFAULT;
+        if (so->type == SOCK_TYPE_UDP)
+                return udp_sock_local(s, so, local);
+        return tcp_user_local(s, so, local);
+}
+
+int
+sock_peer(struct stack *s, int sd, struct sock_addr *peer)
+{
+        struct sock *so = sock_get(s, sd);
+
+        if (!so)
+                return -EBADF;
+        if (!peer)
+                return -EFAULT;
+        if (so->type == SOCK_TYPE_UDP)
+                return udp_sock_peer(s, so, peer);
+        return tcp_user_peer(s, so, peer);
+}
+
+int
+sock_set_callback(struct stack *s, int sd, sock_event_fn *fn, void *ctx)
+{
+        struct sock *so = sock_get(s, sd);
+
+        if (!so)
+                return -EBADF;
+        so->cb = fn;
+        so->cb_ctx = ctx;
+        /* Nothing delivered yet: the first poll reports whatever the socket is ready for. */
+        so->last_events = 0;
+        return 0;
+}
+
+/* Called at the end of stack_poll, after all input and timers, so callbacks never run from
+ * inside protocol processing. A callback may open or close sockets: re-read the table on
+ * every step and skip a slot that changed under us. */
+void
 sock_deliver_events(struct stack *s)
 {
-	(void)s;
+        struct sock_table *t = s->socks;
+
+        for (unsigned i = 0; i < t->n_slots; i++) {
+                struct sock *so = t->slots[i];
+                unsigned ev;
+
+                if (!so || !so->cb)
+                        continue;
+                ev = sock_events(s, so->sd);
+                if (ev == so->last_events)
+                        continue;
+                so->last_events = ev;
+                so->cb(so->cb_ctx, so->sd, ev);
+        }
 }
 
 void
 sock_list(struct stack *s, sock_info_fn *fn, void *ctx)
 {
-	(void)s;
-	(void)fn;
-	(void)ctx;
+        struct sock_table *t = s->socks;
+
+        for (unsigned i = 0; i < t->n_slots; i++) {
+                struct sock *so = t->slots[i];
+                struct sock_info info;
+
+                if (!so)
+                        continue;
+                memset(&info, 0, sizeof(info));
+                info.sd = so->sd;
+                info.type = so->type;
+                if (so->type == SOCK_TYPE_UDP)
+                        udp_sock_info(s, so, &info);
+                else
+                        tcp_user_info(s, so, &info);
+                if (!info.state)
+                        info.state = "?";
+                fn(ctx, &info);
+        }
+        tcp_list_orphans(s, fn, ctx);
+}
+
+/* RFC 6056 3.3.3 (Algorithm 3): offset = F(local IP, remote IP, remote port, secret), then
+ * probe min + (next_ephemeral + offset) % range. Different destinations get unrelated
+ * sequences, while one destination sees its ports advance, which keeps a reused 4-tuple
+ * away from an old incarnation still in TIME-WAIT. Without a remote address (an unconnected
+ * UDP bind) the hash has nothing to key on and would hand out consecutive, guessable ports;
+ * there the offset is drawn afresh from the RNG (RFC 6056 3.3.1, Algorithm 1), which is
+ * what RFC 5452 9.2 asks for DNS queries. */
+uint16_t
+sock_ephemeral_port(struct stack *s, uint8_t proto, uint32_t laddr, uint32_t raddr, uint16_t rport,
+                    port_in_use_fn *in_use)
+{
+        struct sock_table *t = s->socks;
+        const uint32_t num = EPHEMERAL_MAX - EPHEMERAL_MIN + 1;
+        uint32_t offset;
+
+        if (raddr) {
+                uint32_t key[4] = {proto, laddr, raddr, rport};
+                offset = (uint32_t)siphash24(&s->secret, key, sizeof(key));
+        } else {
+                offset = (uint32_t)rng_next(&s->rng);
+        }
+        for (uint32_t count = num; count > 0; count--) {
+                uint16_t port = (uint16_t)(EPHEMERAL_MIN + (t->next_ephemeral + offset) % num);
+                t->next_ephemeral++;
+                if (!in_use || !in_use(s, port, laddr, raddr, rport))
+                        return port;
+        }
+        return 0;
 }

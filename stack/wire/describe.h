@@ -13,6 +13,7 @@ struct describe_stream {
 	uint16_t a_port, b_port;
 	uint32_t a_isn, b_isn;
 	uint8_t have_a, have_b, used;
+	uint8_t a_ws, b_ws; /* window scale shift + 1 from each side's SYN; 0 = none seen */
 };
 
 struct describe_state {
