@@ -126,6 +126,7 @@ struct tcb {
 	bool dirty;         /* on the dirty list */
 	bool dead;          /* on the free-at-end-of-poll list */
 	bool fin_queued;    /* user closed the sending side: FIN after the data */
+	bool fin_acked;     /* our FIN was acknowledged (snd_una then runs past the data) */
 	bool fin_rcvd;      /* peer's FIN processed: end of stream */
 	bool shut_rd;
 	bool passive;       /* SYN-RECEIVED came from LISTEN (RFC 9293 MUST-11) */

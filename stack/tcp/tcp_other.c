@@ -193,6 +193,10 @@ tcp_ack_new(struct stack *s, struct tcb *t, const struct tcp_seg *g)
 	uint32_t upto = seq_min(ack, tcb_fin_seq(t));
 	uint32_t acked = ack - t->snd_una;
 
+	/* Decide before SND.UNA moves: once the FIN is acknowledged SND.UNA is one past the
+	 * data and the ring is empty, so the FIN's sequence number can no longer be derived. */
+	if (t->fin_queued && seq_gt(ack, tcb_fin_seq(t)))
+		t->fin_acked = true;
 	tcp_ack_rtt(s, t, g);
 	if (seq_gt(upto, seq0))
 		ring_discard(&t->snd, upto - seq0);

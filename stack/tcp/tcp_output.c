@@ -257,7 +257,7 @@ tcp_output_data(struct stack *s, struct tcb *t, bool force)
 	if (len && len < room && !force && !tcp_short_ok(t, len, avail, flight) &&
 	    !(fin_state && len == avail))
 		len = 0;
-	fin = t->fin_queued && fin_state && t->snd_nxt + len == data_end;
+	fin = t->fin_queued && !t->fin_acked && fin_state && t->snd_nxt + len == data_end;
 	if (!len && !fin && !t->ack_now && !tcp_window_update_due(t)) {
 		/* Data waits for the window: probe it (RFC 9293 3.8.6.1) or, for a window
 		 * too small to use, let the persist timer act as the SWS override timer. */

@@ -287,13 +287,13 @@ tcp_apply_syn_opts(struct stack *s, struct tcb *t, const struct tcp_seg *g)
 bool
 tcb_fin_sent(const struct tcb *t)
 {
-	return t->fin_queued && seq_gt(t->snd_max, tcb_fin_seq(t));
+	return t->fin_acked || (t->fin_queued && seq_gt(t->snd_max, tcb_fin_seq(t)));
 }
 
 bool
 tcb_fin_acked(const struct tcb *t)
 {
-	return t->fin_queued && seq_gt(t->snd_una, tcb_fin_seq(t));
+	return t->fin_acked;
 }
 
 uint32_t

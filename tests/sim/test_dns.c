@@ -311,6 +311,54 @@ rfc1035_4_2_1_retransmits_with_backoff_under_loss(void)
         simnet_destroy(net);
 }
 
+/* Drops every third UDP datagram in each direction; ARP is left alone, since a failed ARP
+ * resolution would hold every query back for a while and test ARP rather than DNS. */
+static bool
+drop_every_third_udp(void *ctx, enum simlink_end from, uint8_t *frame, size_t len)
+{
+        unsigned *count = ctx;
+
+        if (len < 14 + 20 || get16(frame + 12) != 0x0800 || frame[14 + 9] != 17)
+                return true;
+        return ++count[from] % 3 != 0;
+}
+
+/* A third of the datagrams lost each way: every lookup ends once, either answered correctly
+ * or timed out after its three tries, and retransmissions recover most of them. */
+static void
+rfc1035_4_2_1_lookups_over_a_lossy_link(void)
+{
+        struct simnet *net = net_create();
+        struct server srv;
+        struct client cl[12];
+        unsigned ok = 0, count[2] = {0, 0};
+        char name[32];
+
+        CU_ASSERT_FATAL(net != NULL);
+        server_open(&srv, net);
+        simlink_set_filter(net->link, drop_every_third_udp, count);
+        memset(cl, 0, sizeof(cl));
+        for (int i = 0; i < 12; i++) {
+                snprintf(name, sizeof(name), "lossy%d.test", i);
+                CU_ASSERT(dns_resolve(net->b, name, on_done, &cl[i]) > 0);
+        }
+        run_for(net, &srv, cl, 8000000);
+        for (int i = 0; i < 12; i++) {
+                CU_ASSERT_EQUAL(cl[i].calls, 1);
+                CU_ASSERT(cl[i].status == 0 || cl[i].status == -ETIMEDOUT);
+                if (cl[i].status == 0) {
+                        ok++;
+                        CU_ASSERT_EQUAL(cl[i].r.n_addrs, 2);
+                        CU_ASSERT_EQUAL(cl[i].r.addrs[0], 0xc0000201u);
+                }
+        }
+        CU_ASSERT(ok >= 10);
+        CU_ASSERT(stack_counter_get(net->b, "dns.retries") > 0);
+        CU_ASSERT(simlink_stats(net->link, SIMLINK_B)->filtered > 0);
+        CU_ASSERT_EQUAL(socks_open(net->b), 0);
+        simnet_destroy(net);
+}
+
 static void
 rfc1035_4_2_1_silent_server_times_out(void)
 {
@@ -558,6 +606,8 @@ suite_dns_sim(void)
         CU_add_test(su, "rfc1035_3_2_1_cache_honours_ttl", rfc1035_3_2_1_cache_honours_ttl);
         CU_add_test(su, "rfc1035_4_2_1_retransmits_with_backoff_under_loss",
                     rfc1035_4_2_1_retransmits_with_backoff_under_loss);
+        CU_add_test(su, "rfc1035_4_2_1_lookups_over_a_lossy_link",
+                    rfc1035_4_2_1_lookups_over_a_lossy_link);
         CU_add_test(su, "rfc1035_4_2_1_silent_server_times_out",
                     rfc1035_4_2_1_silent_server_times_out);
         CU_add_test(su, "rfc5452_9_1_forged_and_malformed_replies_are_dropped_and_counted",

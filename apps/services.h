@@ -1,0 +1,28 @@
+/* Small TCP/UDP services that stackd offers: echo (RFC 862), discard (RFC 863), chargen
+ * (RFC 864) and a static HTTP/1.1 server (RFC 9112 subset). Driven from the app's loop. */
+#ifndef APPS_SERVICES_H
+#define APPS_SERVICES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct stack;
+struct services;
+
+enum svc_kind { SVC_ECHO, SVC_DISCARD, SVC_CHARGEN, SVC_HTTP };
+
+struct services *services_create(struct stack *s, const char *http_dir);
+/* Listen on port for kind (TCP, and UDP for echo/discard). 0 or -errno. */
+int services_add(struct services *sv, enum svc_kind kind, uint16_t port);
+/* Accept, read and write whatever is ready; call after every stack_poll. */
+void services_poll(struct services *sv);
+void services_destroy(struct services *sv);
+
+/* HTTP (apps/httpd.c): consume a complete request from in[0..*in_len) if there is one and
+ * append the response to *out (malloc'd, *out_len bytes). Returns 1 when a request was
+ * handled (and *keep_alive says whether to keep the connection), 0 when more bytes are
+ * needed, -1 on a malformed request (a 400 response has been appended). */
+int httpd_handle(const char *dir, char *in, size_t *in_len, uint8_t **out, size_t *out_len,
+		 int *keep_alive);
+
+#endif
