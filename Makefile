@@ -1,7 +1,8 @@
 # Build, test, demo and bench entry points. See README.md.
 #   make          optimised (-O2 -g) library and apps: build/libstack.a, build/bin/*
 #   make debug    the same at -O0 -g3, for stepping through TCP in gdb
-#   make test     deps, then unit + sim (ASan+UBSan) and netns suites
+#   make test     deps, then unit + sim (ASan+UBSan), fuzz corpus replay and netns suites
+#   make fuzz     libFuzzer (clang, ASan+UBSan) on every tests/fuzz target, FUZZ_SECONDS each
 #   make demo     the seed's session inside private namespaces
 CC      ?= gcc
 MODE    ?= release
@@ -11,6 +12,8 @@ ifeq ($(MODE),debug)
 OPT      = -O0 -g3
 else ifeq ($(MODE),asan)
 OPT      = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+else ifeq ($(MODE),fuzz)
+OPT      = -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 else
 OPT      = -O2 -g
 endif
@@ -23,6 +26,9 @@ BUILD   ?= build
 OUT     := $(BUILD)
 ifeq ($(MODE),asan)
 OUT     := $(BUILD)/asan
+endif
+ifeq ($(MODE),fuzz)
+OUT     := $(BUILD)/fuzz
 endif
 OBJ     := $(BUILD)/obj/$(MODE)
 BIN     := $(OUT)/bin
@@ -41,11 +47,17 @@ TCOMMON  := $(sort $(wildcard tests/common/*.c))
 TCOMMON_OBJ := $(patsubst %.c,$(OBJ)/%.o,$(filter-out tests/common/cunit_main.c,$(TCOMMON)))
 UNIT_BIN := $(OUT)/tests/unit_tests
 SIM_BIN  := $(OUT)/tests/sim_tests
+# Fuzz targets tests/fuzz/fuzz_<name>.c: libFuzzer binaries (MODE=fuzz) and replay runners
+# (tests/fuzz/replay_main.c, any compiler) that `make test` runs over tests/fuzz/corpus/<name>.
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
+FUZZ_BINS  := $(patsubst %,$(OUT)/tests/fuzz_%,$(FUZZ_NAMES))
+REPLAY_BINS := $(patsubst %,$(OUT)/tests/replay_%,$(FUZZ_NAMES))
+FUZZ_SECONDS ?= 60
 
 .SECONDARY:
 .SECONDEXPANSION:
 
-.PHONY: all debug test test-unit test-sim test-netns demo bench fuzz clean fmt lint deps tests
+.PHONY: all debug test test-unit test-sim test-netns demo bench fuzz fuzz-bins fuzz-replay clean fmt lint deps tests
 
 all: $(LIB) $(APP_BINS)
 
@@ -85,7 +97,15 @@ $(SIM_BIN): $(OBJ)/gen/sim/cunit_main.o $(patsubst %.c,$(OBJ)/%.o,$(SIM_SRC)) $(
 	@mkdir -p $(dir $@)
 	$(CC) $(OPT) $(CFLAGS) -o $@ $^ -lcunit -lm
 
-tests: $(UNIT_BIN) $(SIM_BIN) $(LIB) $(APP_BINS)
+$(OUT)/tests/fuzz_%: $(OBJ)/tests/fuzz/fuzz_%.o $(OBJ)/tests/fuzz/harness.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(OPT) $(CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
+$(OUT)/tests/replay_%: $(OBJ)/tests/fuzz/fuzz_%.o $(OBJ)/tests/fuzz/harness.o $(OBJ)/tests/fuzz/replay_main.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(OPT) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+tests: $(UNIT_BIN) $(SIM_BIN) $(LIB) $(APP_BINS) $(REPLAY_BINS)
 
 deps:
 	@tools/deps.sh
@@ -94,7 +114,7 @@ deps:
 test: deps
 	$(MAKE) MODE=asan tests
 	$(MAKE) all
-	$(MAKE) MODE=asan test-unit test-sim
+	$(MAKE) MODE=asan test-unit test-sim fuzz-replay
 	$(MAKE) MODE=asan test-netns
 
 test-unit:
@@ -102,6 +122,9 @@ test-unit:
 
 test-sim:
 	$(SIM_BIN)
+
+fuzz-replay: $(REPLAY_BINS)
+	tools/fuzz.sh replay $(OUT)/tests $(FUZZ_NAMES)
 
 test-netns:
 	BIN=$(BIN) tests/netns/run.sh
@@ -112,8 +135,11 @@ demo: deps all
 bench: deps all
 	tools/bench/bench.sh
 
+fuzz-bins: $(FUZZ_BINS)
+
 fuzz:
-	tools/fuzz.sh
+	$(MAKE) MODE=fuzz CC=clang fuzz-bins
+	FUZZ_SECONDS=$(FUZZ_SECONDS) tools/fuzz.sh run $(BUILD)/fuzz/tests $(FUZZ_NAMES)
 
 clean:
 	rm -rf $(BUILD)

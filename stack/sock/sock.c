@@ -417,6 +417,10 @@ sock_deliver_events(struct stack *s)
                         continue;
                 so->last_events = ev;
                 so->cb(so->cb_ctx, so->sd, ev);
+                /* The callback may have drained the socket: remember what it left, so the
+                 * next change (new data in a later poll) is seen as one. */
+                if (t->slots[i] == so && so->in_use)
+                        so->last_events = sock_events(s, so->sd);
         }
 }
 

@@ -32,6 +32,7 @@ simnet_stack(struct simnet *net, const struct simnet_config *cfg, enum simlink_e
             .addr = e == SIMLINK_A ? SIMNET_ADDR_A : SIMNET_ADDR_B,
             .prefix_len = SIMNET_PREFIX,
             .mtu = e == SIMLINK_A ? cfg->mtu_a : cfg->mtu_b,
+            .gateway = e == SIMLINK_A ? cfg->gw_a : cfg->gw_b,
         };
         struct stack *s;
 

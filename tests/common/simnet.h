@@ -24,6 +24,8 @@ struct simnet_config {
         bool one_stack;           /* only stack A; the test acts as B */
         uint16_t mtu_a;           /* 0: 1500 */
         uint16_t mtu_b;           /* 0: 1500 */
+        uint32_t gw_a;            /* default gateway of A (host order); 0: none */
+        uint32_t gw_b;            /* default gateway of B; 0: none */
         struct stack_config base; /* clock and seed are set by simnet; 0 fields take defaults */
 };
 

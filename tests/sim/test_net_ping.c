@@ -271,6 +271,29 @@ ping_fragmented_under_duplication_reordering(void)
         ping_under_impairments(3000, 0);
 }
 
+/* Two networks (four stacks) in one process, interleaved: nothing is shared between stack
+ * instances, so each sees exactly its own traffic (ARCHITECTURE.md: no mutable globals). */
+static void
+two_networks_in_one_process_do_not_interfere(void)
+{
+        struct simnet *n1 = simnet_create_seed(0), *n2 = simnet_create_seed(0);
+        struct pinger p1, p2;
+
+        CU_ASSERT_FATAL(n1 != NULL && n2 != NULL);
+        CU_ASSERT_EQUAL(ping_once(n1, n1->a, SIMNET_ADDR_B, 100, &p1), 0);
+        CU_ASSERT_EQUAL(ping_once(n2, n2->b, SIMNET_ADDR_A, 200, &p2), 0);
+        CU_ASSERT_EQUAL(ping_once(n1, n1->a, SIMNET_ADDR_B, 300, &p1), 0);
+        CU_ASSERT_EQUAL(p1.replies, 1);
+        CU_ASSERT_EQUAL(p2.replies, 1);
+        CU_ASSERT_EQUAL(p1.bad_data + p2.bad_data, 0);
+        CU_ASSERT_EQUAL(stack_counter_get(n1->b, "icmp.echo_replies_sent"), 2);
+        CU_ASSERT_EQUAL(stack_counter_get(n1->a, "icmp.echo_replies_sent"), 0);
+        CU_ASSERT_EQUAL(stack_counter_get(n2->a, "icmp.echo_replies_sent"), 1);
+        CU_ASSERT_EQUAL(stack_counter_get(n2->b, "icmp.echo_replies_sent"), 0);
+        simnet_destroy(n1);
+        simnet_destroy(n2);
+}
+
 void
 suite_net_ping(void)
 {
@@ -286,6 +309,8 @@ suite_net_ping(void)
                     ping_small_under_20_percent_loss_no_leak);
         CU_add_test(su, "ping_fragmented_under_20_percent_loss_no_leak",
                     ping_fragmented_under_20_percent_loss_no_leak);
+        CU_add_test(su, "two_networks_in_one_process_do_not_interfere",
+                    two_networks_in_one_process_do_not_interfere);
         CU_add_test(su, "ping_corrupted_frames_never_delivered",
                     ping_corrupted_frames_never_delivered);
         CU_add_test(su, "ping_fragmented_under_duplication_reordering",

@@ -382,6 +382,73 @@ rfc1122_4_1_3_4_checksum_always_sent(void)
         simnet_destroy(net);
 }
 
+struct ip_watch {
+        unsigned frames;
+        uint8_t ttl, tos;
+};
+
+static bool
+watch_ip_fields(void *ctx, enum simlink_end from, uint8_t *frame, size_t len)
+{
+        struct ip_watch *w = ctx;
+        const uint8_t *ip = frame + ETH_HDR_LEN;
+
+        if (from != SIMLINK_A || len < ETH_HDR_LEN + IPV4_HDR_LEN ||
+            get16(frame + 12) != ETH_TYPE_IPV4 || ip[9] != IPV4_PROTO_UDP)
+                return true;
+        w->frames++;
+        w->ttl = ip[8];
+        w->tos = ip[1];
+        return true;
+}
+
+static void
+udp_ttl_and_tos_options_reach_the_wire(void)
+{
+        struct simnet *net = simnet_create_seed(0);
+        struct ip_watch w = {0};
+        int srv, cli;
+
+        CU_ASSERT_FATAL(net != NULL);
+        simlink_set_filter(net->link, watch_ip_fields, &w);
+        srv = udp_bound(net->b, ECHO_PORT);
+        cli = sock_open(net->a, SOCK_TYPE_UDP);
+        send_and_settle(net, cli, ECHO_PORT, 4);
+        CU_ASSERT_EQUAL(w.ttl, 64); /* RFC 1122 3.2.1.7 default */
+        CU_ASSERT_EQUAL(sock_setopt(net->a, cli, SOCK_OPT_TTL, 3), 0);
+        CU_ASSERT_EQUAL(sock_setopt(net->a, cli, SOCK_OPT_TOS, 0x10), 0);
+        send_and_settle(net, cli, ECHO_PORT, 4);
+        CU_ASSERT_EQUAL(w.frames, 2);
+        CU_ASSERT_EQUAL(w.ttl, 3);
+        CU_ASSERT_EQUAL(w.tos, 0x10);
+        simlink_set_filter(net->link, NULL, NULL);
+        sock_close(net->a, cli);
+        sock_close(net->b, srv);
+        simnet_destroy(net);
+}
+
+/* Linux semantics: "host unreachable" (here from ARP giving up, RFC 1122 2.3.2.2) is a soft
+ * error; a connected UDP socket is not failed by it, a later datagram may get through. */
+static void
+rfc1122_4_1_3_3_soft_icmp_error_not_reported(void)
+{
+        struct simnet *net = simnet_create_seed(0);
+        struct sock_addr nobody = {.ip = 0x0a000003u, .port = 53};
+        int cli;
+
+        CU_ASSERT_FATAL(net != NULL);
+        cli = sock_open(net->a, SOCK_TYPE_UDP);
+        CU_ASSERT_EQUAL(sock_connect(net->a, cli, &nobody), 0);
+        CU_ASSERT_EQUAL(sock_send(net->a, cli, "q", 1), 1);
+        simnet_run_for(net, 10000000);
+        CU_ASSERT(stack_counter_get(net->a, "arp.resolution_failed") >= 1);
+        CU_ASSERT(stack_counter_get(net->a, "icmp.errors_ignored") >= 1);
+        CU_ASSERT_EQUAL(sock_events(net->a, cli), SOCK_WRITABLE);
+        CU_ASSERT_EQUAL(sock_error(net->a, cli), 0);
+        sock_close(net->a, cli);
+        simnet_destroy(net);
+}
+
 /* One stack, the test plays 10.0.0.2: inject a UDP datagram with a header built by hand. */
 static void
 inject_udp(struct simnet *net, uint16_t sport, uint16_t dport, const char *data, size_t len,
@@ -490,6 +557,10 @@ suite_udp_sim(void)
                     rfc791_large_datagram_fragmented_and_reassembled);
         CU_add_test(su, "rfc1122_4_1_3_4_checksum_always_sent",
                     rfc1122_4_1_3_4_checksum_always_sent);
+        CU_add_test(su, "udp_ttl_and_tos_options_reach_the_wire",
+                    udp_ttl_and_tos_options_reach_the_wire);
+        CU_add_test(su, "rfc1122_4_1_3_3_soft_icmp_error_not_reported",
+                    rfc1122_4_1_3_3_soft_icmp_error_not_reported);
         CU_add_test(su, "rfc1122_4_1_3_4_malformed_and_bad_checksum_dropped_zero_accepted",
                     rfc1122_4_1_3_4_malformed_and_bad_checksum_dropped_zero_accepted);
 }

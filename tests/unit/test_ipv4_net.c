@@ -175,6 +175,30 @@ rfc1122_3_2_1_3_not_for_us_dropped_broadcast_accepted(void)
         simnet_destroy(net);
 }
 
+/* RFC 791 3.1: options lengthen the header (IHL 6 here: NOP, NOP, NOP, EOL); the payload
+ * starts after them and the datagram is still answered. */
+static void
+rfc791_header_options_skipped(void)
+{
+        struct simnet *net = peer_known();
+        static uint8_t opt[2048];
+        size_t n;
+
+        CU_ASSERT_FATAL(net != NULL);
+        n = echo_frame(SIMNET_ADDR_B, SIMNET_ADDR_A, 32);
+        memcpy(opt, frame, IP0 + IPV4_HDR_LEN);
+        opt[IP0] = 0x46;
+        put16(opt + IP0 + 2, (uint16_t)(n - IP0 + 4));
+        memcpy(opt + IP0 + IPV4_HDR_LEN, "\x01\x01\x01\x00", 4);
+        memcpy(opt + IP0 + 24, frame + IP0 + IPV4_HDR_LEN, n - IP0 - IPV4_HDR_LEN);
+        memcpy(frame, opt, n + 4);
+        simnet_ipv4_fix_csum(frame);
+        inject_poll(net, n + 4);
+        CU_ASSERT_EQUAL(take_all(net, IPV4_PROTO_ICMP), 1);
+        CU_ASSERT_EQUAL(stack_counter_get(net->a, "icmp.echo_replies_sent"), 1);
+        simnet_destroy(net);
+}
+
 /* RFC 894/RFC 1122 2.3.3: Ethernet pads short frames; the IP total length tells what is
  * real. Were the padding kept, the ICMP checksum would fail and the echo go unanswered. */
 static void
@@ -405,6 +429,50 @@ reassembly_memory_bound_evicts_oldest(void)
         simnet_destroy(net);
 }
 
+/* RFC 1122 3.3.1.1: an on-link destination is sent to directly, anything else to the
+ * default gateway's MAC with the final destination in the IP header; with no gateway the
+ * send fails with no route. */
+static void
+rfc1122_3_3_1_1_next_hop_on_link_or_gateway(void)
+{
+        struct simnet_config cfg = {.one_stack = true, .gw_a = SIMNET_ADDR_B};
+        struct simnet *net = simnet_create(&cfg);
+        uint8_t f[64];
+        size_t n;
+        int got;
+
+        CU_ASSERT_FATAL(net != NULL);
+        simlink_flush(net->link, SIMLINK_A);
+        CU_ASSERT_EQUAL(stack_ping_send(net->a, 0xc0000201u, 1, 1, "gw", 2), 0); /* 192.0.2.1 */
+        got = simnet_take_frame(net, SIMLINK_A, ETH_TYPE_ARP, 0, frame, sizeof(frame));
+        CU_ASSERT_FATAL(got > 0);
+        CU_ASSERT_EQUAL(get32(frame + ETH_HDR_LEN + 24), SIMNET_ADDR_B); /* asks for the gateway */
+        n = simnet_build_arp(f, sizeof(f), simnet_mac_a, ARP_OP_REPLY, simnet_mac_b, SIMNET_ADDR_B,
+                             simnet_mac_a, SIMNET_ADDR_A);
+        simnet_inject(net, SIMLINK_A, f, n);
+        simnet_poll(net);
+        got =
+            simnet_take_frame(net, SIMLINK_A, ETH_TYPE_IPV4, IPV4_PROTO_ICMP, frame, sizeof(frame));
+        CU_ASSERT_FATAL(got > 0);
+        CU_ASSERT_EQUAL(memcmp(frame, simnet_mac_b, 6), 0);
+        CU_ASSERT_EQUAL(get32(frame + IP0 + 16), 0xc0000201u);
+        CU_ASSERT_EQUAL(get32(frame + IP0 + 12), SIMNET_ADDR_A);
+        /* On-link destinations still go direct: an ARP request for them, not the gateway. */
+        CU_ASSERT_EQUAL(stack_ping_send(net->a, 0x0a000007u, 1, 2, "ol", 2), 0);
+        got = simnet_take_frame(net, SIMLINK_A, ETH_TYPE_ARP, 0, frame, sizeof(frame));
+        CU_ASSERT_FATAL(got > 0);
+        CU_ASSERT_EQUAL(get32(frame + ETH_HDR_LEN + 24), 0x0a000007u);
+        simnet_run_for(net, 4000000); /* let that resolution fail */
+        simnet_destroy(net);
+
+        cfg.gw_a = 0;
+        net = simnet_create(&cfg);
+        CU_ASSERT_FATAL(net != NULL);
+        CU_ASSERT_EQUAL(stack_ping_send(net->a, 0xc0000201u, 1, 1, "gw", 2), -ENETUNREACH);
+        CU_ASSERT_EQUAL(stack_counter_get(net->a, "ip.drop_no_route"), 1);
+        simnet_destroy(net);
+}
+
 /* Learn a neighbour by an ARP request from it. */
 static void
 learn(struct simnet *net, uint32_t ip, uint8_t last)
@@ -505,6 +573,7 @@ suite_ipv4_net(void)
         CU_add_test(su, "rfc1122_3_2_1_3_bad_source_dropped", rfc1122_3_2_1_3_bad_source_dropped);
         CU_add_test(su, "rfc1122_3_2_1_3_not_for_us_dropped_broadcast_accepted",
                     rfc1122_3_2_1_3_not_for_us_dropped_broadcast_accepted);
+        CU_add_test(su, "rfc791_header_options_skipped", rfc791_header_options_skipped);
         CU_add_test(su, "rfc894_ethernet_padding_trimmed", rfc894_ethernet_padding_trimmed);
         CU_add_test(su, "rfc791_reassembly_out_of_order_and_reply_fragmented",
                     rfc791_reassembly_out_of_order_and_reply_fragmented);
@@ -518,6 +587,8 @@ suite_ipv4_net(void)
                     rfc1122_3_3_2_reassembly_timeout_frees);
         CU_add_test(su, "reassembly_memory_bound_evicts_oldest",
                     reassembly_memory_bound_evicts_oldest);
+        CU_add_test(su, "rfc1122_3_3_1_1_next_hop_on_link_or_gateway",
+                    rfc1122_3_3_1_1_next_hop_on_link_or_gateway);
         CU_add_test(su, "rfc7739_ip_ids_per_destination_not_global",
                     rfc7739_ip_ids_per_destination_not_global);
         CU_add_test(su, "rfc791_output_fragmentation_to_mtu", rfc791_output_fragmentation_to_mtu);
