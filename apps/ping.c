@@ -9,7 +9,7 @@
 #include "apps/common.h"
 
 static const char usage[] =
-	"usage: ping [-c COUNT] [-i SECONDS] [-s SIZE] [-W SECONDS] [stack options] ADDRESS\n";
+	"usage: ping [-c COUNT] [-i SECONDS] [-s SIZE] [-W SECONDS] [stack options] HOST\n";
 
 struct ping {
 	struct app a;
@@ -143,10 +143,7 @@ main(int argc, char **argv)
 	p.size = 56;
 	idx = app_parse(&p.a, argc, argv, "c:i:s:W:", NULL, on_opt, &p, usage);
 	if (idx != argc - 1)
-		app_die_usage(&p.a, usage, idx >= argc ? "missing ADDRESS" : "too many arguments");
-	if (app_parse_ipv4(argv[idx], &p.dst) < 0)
-		app_die_usage(&p.a, usage, "bad ADDRESS '%s': expected an IPv4 address",
-			      argv[idx]);
+		app_die_usage(&p.a, usage, idx >= argc ? "missing HOST" : "too many arguments");
 	payload = calloc(1, (size_t)p.size + 8);
 	p.sent_at = calloc(65536, sizeof(uint64_t));
 	if (!payload || !p.sent_at) {
@@ -157,10 +154,14 @@ main(int argc, char **argv)
 		payload[i] = (uint8_t)i; /* iputils' pattern */
 	app_catch_signals();
 	app_start(&p.a);
+	if (app_lookup(&p.a, argv[idx], &p.dst, (long)p.wait_s) < 0) {
+		app_stop(&p.a);
+		return 2; /* iputils: "Name or service not known" exits 2 */
+	}
 	stack_set_echo_handler(p.a.s, on_reply, &p);
 	p.id = (uint16_t)(rand() ^ (int)stack_now_us(p.a.s));
 	app_format_ipv4(p.dst, dst);
-	printf("PING %s (%s) %ld(%ld) bytes of data.\n", dst, dst, p.size, p.size + 28);
+	printf("PING %s (%s) %ld(%ld) bytes of data.\n", argv[idx], dst, p.size, p.size + 28);
 	fflush(stdout);
 	stack_poll(p.a.s);
 	start = next_send = stack_now_us(p.a.s);
