@@ -177,6 +177,7 @@ simlink_tx(void *ctx, const uint8_t *frame, size_t len)
         struct sim_dir *d = &sl->dir[end->e];
         uint8_t *copy;
         bool dup;
+        int rc = 0;
 
         d->st.tx++;
         if (len == 0)
@@ -198,13 +199,15 @@ simlink_tx(void *ctx, const uint8_t *frame, size_t len)
                 corrupt(sl, copy, len);
         }
         dup = chance(sl, d->im.dup_ppm);
-        dir_enqueue(sl, d, copy, len, dir_arrival(sl, d, len, true));
-        if (dup && dir_enqueue(sl, d, copy, len, dir_arrival(sl, d, len, false)))
+        /* A full queue is the one failure the sender sees (-EAGAIN, as link_ops says); a
+         * frame lost on the wire was still accepted, as with a NIC. */
+        if (!dir_enqueue(sl, d, copy, len, dir_arrival(sl, d, len, true)))
+                rc = -EAGAIN;
+        else if (dup && dir_enqueue(sl, d, copy, len, dir_arrival(sl, d, len, false)))
                 d->st.duplicated++;
 out:
-        /* A lossy wire still accepted the frame: the sender sees success, as with a NIC. */
         free(copy);
-        return 0;
+        return rc;
 }
 
 /* Pop the head of d into buf when due (or always when ignore_time). */

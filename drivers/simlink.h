@@ -42,7 +42,8 @@ struct simlink_stats {
         uint64_t duplicated;  /* extra copies made */
         uint64_t reordered;   /* frames held back */
         uint64_t corrupted;   /* frames with a bit flipped */
-        uint64_t queue_drops; /* dropped because the direction's queue was full */
+        uint64_t queue_drops; /* dropped because the direction's queue was full (tx() then
+                               * returns -EAGAIN; every other fate returns 0) */
         uint64_t truncated;   /* dropped because the reader's buffer was too small */
 };
 

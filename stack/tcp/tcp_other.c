@@ -322,7 +322,7 @@ tcp_text_in_order(struct stack *s, struct tcb *t, struct tcp_seg *g)
 	uint32_t n = (uint32_t)ring_write(&t->rcv, g->data, g->len);
 
 	t->rcv_nxt += n;
-	t->rcv_nxt += tcp_reass_pull(t);
+	tcp_reass_pull(t); /* advances RCV.NXT over what the queue completes */
 	/* RFC 5681 4.2: ACK at once when a hole was filled; RFC 9293 3.8.6.3 (SHLD-19):
 	 * at least every second full segment; otherwise delay (MUST-40: < 0.5 s). */
 	if (had_holes || n < g->len || ++t->segs_unacked >= 2)

@@ -80,7 +80,8 @@ hdr_round_trip(const uint8_t *data, size_t size)
         (void)tcp_csum_ok(data, size, FZ_ADDR_PEER, FZ_ADDR_STACK);
         h.opts.eol = false;
         n = tcp_hdr_emit(&h, buf, 0, FZ_ADDR_PEER, FZ_ADDR_STACK);
-        if (tcp_hdr_parse(buf, n, &h2) != (int)n || !tcp_csum_ok(buf, n, FZ_ADDR_PEER, FZ_ADDR_STACK))
+        if (tcp_hdr_parse(buf, n, &h2) != (int)n ||
+            !tcp_csum_ok(buf, n, FZ_ADDR_PEER, FZ_ADDR_STACK))
                 fz_fail("our own header does not parse or has a bad checksum");
         if (h.sport != h2.sport || h.dport != h2.dport || h.seq != h2.seq || h.ack != h2.ack ||
             h.flags != h2.flags || h.wnd != h2.wnd || h.urp != h2.urp)
@@ -92,8 +93,8 @@ hdr_round_trip(const uint8_t *data, size_t size)
 static void
 describe(const uint8_t *data, size_t size)
 {
-        static const uint8_t ip[IPV4_HDR_LEN] = {0x45, 0, 0, 0, 0, 0, 0, 0, 64, IPV4_PROTO_TCP,
-                                                 0, 0, 10, 0, 0, 1, 10, 0, 0, 2};
+        static const uint8_t ip[IPV4_HDR_LEN] = {0x45, 0, 0,  0, 0, 0, 0,  0, 64, IPV4_PROTO_TCP,
+                                                 0,    0, 10, 0, 0, 1, 10, 0, 0,  2};
         uint8_t pkt[IPV4_HDR_LEN + TCP_MAX_HDR_LEN + 64];
         struct describe_state ds;
         char out[512];

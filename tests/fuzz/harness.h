@@ -67,8 +67,8 @@ void fz_settle_and_check(struct stack *s, struct manual_clock *clk, uint64_t lim
 /* Hand one frame to s through its fz_link and poll once. */
 void fz_link_deliver(struct stack *s, struct fz_link *l, const uint8_t *frame, size_t len);
 
-#define FZ_ADDR_STACK 0x0a000002u /* 10.0.0.2 */
-#define FZ_ADDR_PEER 0x0a000001u  /* 10.0.0.1 */
+#define FZ_ADDR_STACK 0x0a000002u     /* 10.0.0.2 */
+#define FZ_ADDR_PEER 0x0a000001u      /* 10.0.0.1 */
 extern const uint8_t fz_mac_stack[6]; /* 02:00:00:00:00:fe */
 extern const uint8_t fz_mac_peer[6];  /* 02:00:00:00:00:01 */
 

@@ -57,8 +57,7 @@ replay_dir(const char *path, unsigned *n)
         for (int i = 0; i < count; i++) {
                 char sub[4096];
                 if (list[i]->d_name[0] != '.' &&
-                    snprintf(sub, sizeof(sub), "%s/%s", path, list[i]->d_name) <
-                        (int)sizeof(sub) &&
+                    snprintf(sub, sizeof(sub), "%s/%s", path, list[i]->d_name) < (int)sizeof(sub) &&
                     replay_path(sub, n) < 0)
                         rc = -1;
                 free(list[i]);
