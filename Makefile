@@ -57,7 +57,7 @@ FUZZ_SECONDS ?= 60
 .SECONDARY:
 .SECONDEXPANSION:
 
-.PHONY: all debug test test-unit test-sim test-netns demo bench fuzz fuzz-bins fuzz-replay clean fmt lint deps tests
+.PHONY: all debug test test-unit test-sim test-netns demo bench bench-bins bench-check fuzz fuzz-bins fuzz-replay clean fmt lint deps tests
 
 all: $(LIB) $(APP_BINS)
 
@@ -132,8 +132,20 @@ test-netns:
 demo: deps all
 	tools/demo.sh
 
-bench: deps all
-	tools/bench/bench.sh
+# tools/bench/*.c: the load generator, TAP forwarder, kernel HTTP server and in-process driver.
+BENCH_BINS := $(patsubst tools/bench/%.c,$(OUT)/bench/%,$(wildcard tools/bench/*.c))
+$(OUT)/bench/%: $(OBJ)/tools/bench/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(OPT) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+bench-bins: $(BENCH_BINS)
+
+# make bench [QUICK=1]: tables in bench/results/; bench-check: instructions/MB vs baseline.
+bench: deps all bench-bins
+	BIN=$(BIN) BENCH_BIN=$(OUT)/bench QUICK=$(QUICK) tools/bench/bench.sh
+
+bench-check: bench-bins
+	BENCH_BIN=$(OUT)/bench tools/bench/bench.sh check
 
 fuzz-bins: $(FUZZ_BINS)
 

@@ -168,7 +168,7 @@ app_parse(struct app *a, int argc, char **argv, const char *shortopts,
 	size_t n_common = sizeof(common_longopts) / sizeof(common_longopts[0]), n_app = 0;
 	struct option all[64];
 	char shorts[64];
-	int opt;
+	int opt, li;
 
 	a->prog = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
 	a->o.iface = "tap0";
@@ -185,7 +185,11 @@ app_parse(struct app *a, int argc, char **argv, const char *shortopts,
 	memset(&all[n_common + n_app], 0, sizeof(all[0]));
 	snprintf(shorts, sizeof(shorts), "+h%s", shortopts ? shortopts : "");
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, shorts, all, NULL)) != -1) {
+	for (;;) {
+		li = -1; /* getopt_long sets it for long options only */
+		opt = getopt_long(argc, argv, shorts, all, &li);
+		if (opt == -1)
+			break;
 		if (opt == 'h') {
 			printf("%s%s", usage, common_usage);
 			exit(0);
@@ -195,8 +199,14 @@ app_parse(struct app *a, int argc, char **argv, const char *shortopts,
 				      argv[optind - 1]);
 		if (parse_common(a, opt, optarg, usage))
 			continue;
-		if (!fn || fn(ctx, opt, optarg) < 0)
-			app_die_usage(a, usage, "bad option '%s'", argv[optind - 1]);
+		if (fn && fn(ctx, opt, optarg) == 0)
+			continue;
+		/* argv[optind - 1] is the value when it was a separate word: name the option. */
+		if (optarg && li >= 0)
+			app_die_usage(a, usage, "bad value '%s' for --%s", optarg, all[li].name);
+		if (optarg)
+			app_die_usage(a, usage, "bad value '%s' for -%c", optarg, opt);
+		app_die_usage(a, usage, "bad option '%s'", argv[optind - 1]);
 	}
 	if (!a->o.dns)
 		a->o.dns = a->o.gw;

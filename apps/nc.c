@@ -227,6 +227,9 @@ drain_socket(struct nc *n)
 {
 	char buf[65536];
 
+	/* After EOF a closed connection answers "connection closing" (RFC 9293 3.10.3). */
+	if (n->net_eof)
+		return;
 	for (;;) {
 		ssize_t r = sock_recv(n->a.s, n->sd, buf, sizeof(buf));
 		if (r == -EAGAIN)
@@ -234,9 +237,9 @@ drain_socket(struct nc *n)
 		if (r < 0)
 			die(n, "read", (int)r);
 		if (r == 0) {
+			/* The peer's FIN ends only its direction: like OpenBSD nc we go on
+			 * sending stdin until its EOF (half-close, RFC 9293 3.10.4). */
 			n->net_eof = 1;
-			if (!n->stdin_eof) /* passive close: answer the peer's FIN with ours */
-				n->stdin_eof = 1;
 			return;
 		}
 		if (fwrite(buf, 1, (size_t)r, stdout) != (size_t)r)
@@ -256,10 +259,32 @@ linger(struct nc *n)
 		app_wait(&n->a, -1, 0, (int)((until - stack_now_us(n->a.s) + 999) / 1000));
 }
 
+struct state_query {
+	int sd;
+	const char *state;
+};
+
+static void
+on_sock_info(void *ctx, const struct sock_info *si)
+{
+	struct state_query *q = ctx;
+
+	if (si->sd == q->sd)
+		q->state = si->state;
+}
+
+/* Both directions closed and our FIN acknowledged (LAST-ACK -> CLOSED after a passive
+ * close, TIME-WAIT after an active one). SOCK_HUP alone only says our FIN is queued: the
+ * stack lives in this process, so leaving earlier would drop unsent or unacked bytes. */
 static int
 tcp_done(struct nc *n)
 {
-	return n->net_eof && n->shut_sent && (sock_events(n->a.s, n->sd) & SOCK_HUP);
+	struct state_query q = {n->sd, ""};
+
+	if (!n->net_eof || !n->shut_sent || !(sock_events(n->a.s, n->sd) & SOCK_HUP))
+		return 0;
+	sock_list(n->a.s, on_sock_info, &q);
+	return !strcmp(q.state, "CLOSED") || !strcmp(q.state, "TIME-WAIT");
 }
 
 /* The data loop for one connection. Returns when both directions are closed. */
@@ -344,6 +369,8 @@ run_listener(struct nc *n)
 		sock_close(n->a.s, n->sd);
 	} while (n->keep && !app_stop_requested);
 	sock_close(n->a.s, lsd);
+	if (n->closed_first)
+		linger(n);
 	return 0;
 }
 

@@ -63,6 +63,18 @@ int sock_getopt(struct stack *s, int sd, enum sock_opt opt, int *value);
 int sock_local(struct stack *s, int sd, struct sock_addr *local);
 int sock_peer(struct stack *s, int sd, struct sock_addr *peer);
 
+/* TCP_INFO-like snapshot of a TCP socket (RFC 9293 3.10.6 STATUS): what the TCB tracks. */
+struct sock_tcp_info {
+	const char *state; /* RFC state name, e.g. "ESTABLISHED" */
+	uint32_t rto_us, srtt_us, rttvar_us;
+	uint32_t snd_mss, rcv_mss;
+	uint32_t cwnd, ssthresh; /* bytes */
+	uint32_t snd_wnd, rcv_wnd;
+	unsigned retransmits; /* consecutive timeouts for the oldest data */
+};
+/* -EBADF for a bad handle, -EOPNOTSUPP for UDP, -ENOTCONN when no TCB is left. */
+int sock_tcp_info(struct stack *s, int sd, struct sock_tcp_info *ti);
+
 /* Called from the end of stack_poll when a socket's readiness changed. */
 typedef void sock_event_fn(void *ctx, int sd, unsigned events);
 int sock_set_callback(struct stack *s, int sd, sock_event_fn *fn, void *ctx);

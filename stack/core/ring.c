@@ -8,95 +8,95 @@
 int
 ring_init(struct ring *r, size_t cap)
 {
-	r->buf = malloc(cap ? cap : 1);
-	if (!r->buf)
-		return -ENOMEM;
-	r->cap = cap;
-	r->head = 0;
-	r->len = 0;
-	return 0;
+        r->buf = malloc(cap ? cap : 1);
+        if (!r->buf)
+                return -ENOMEM;
+        r->cap = cap;
+        r->head = 0;
+        r->len = 0;
+        return 0;
 }
 
 void
 ring_free(struct ring *r)
 {
-	free(r->buf);
-	r->buf = NULL;
-	r->cap = r->head = r->len = 0;
+        free(r->buf);
+        r->buf = NULL;
+        r->cap = r->head = r->len = 0;
 }
 
 /* Copy n bytes into the ring starting at absolute position pos (mod cap). */
 static void
 ring_put(struct ring *r, size_t pos, const uint8_t *src, size_t n)
 {
-	size_t first;
+        size_t first;
 
-	pos %= r->cap;
-	first = r->cap - pos < n ? r->cap - pos : n;
-	memcpy(r->buf + pos, src, first);
-	memcpy(r->buf, src + first, n - first);
+        pos %= r->cap;
+        first = r->cap - pos < n ? r->cap - pos : n;
+        memcpy(r->buf + pos, src, first);
+        memcpy(r->buf, src + first, n - first);
 }
 
 size_t
 ring_write_at(struct ring *r, size_t off, const void *src, size_t n)
 {
-	size_t space = ring_space(r);
+        size_t space = ring_space(r);
 
-	if (r->cap == 0 || off >= space)
-		return 0;
-	if (n > space - off)
-		n = space - off;
-	ring_put(r, r->head + r->len + off, src, n);
-	return n;
+        if (r->cap == 0 || off >= space)
+                return 0;
+        if (n > space - off)
+                n = space - off;
+        ring_put(r, r->head + r->len + off, src, n);
+        return n;
 }
 
 size_t
 ring_write(struct ring *r, const void *src, size_t n)
 {
-	n = ring_write_at(r, 0, src, n);
-	r->len += n;
-	return n;
+        n = ring_write_at(r, 0, src, n);
+        r->len += n;
+        return n;
 }
 
 void
 ring_commit(struct ring *r, size_t n)
 {
-	r->len += n <= ring_space(r) ? n : ring_space(r);
+        r->len += n <= ring_space(r) ? n : ring_space(r);
 }
 
 size_t
 ring_peek(const struct ring *r, size_t off, void *dst, size_t n)
 {
-	size_t pos, first;
+        size_t pos, first;
 
-	if (off >= r->len)
-		return 0;
-	if (n > r->len - off)
-		n = r->len - off;
-	pos = (r->head + off) % r->cap;
-	first = r->cap - pos < n ? r->cap - pos : n;
-	memcpy(dst, r->buf + pos, first);
-	memcpy((uint8_t *)dst + first, r->buf, n - first);
-	return n;
+        if (off >= r->len)
+                return 0;
+        if (n > r->len - off)
+                n = r->len - off;
+        pos = (r->head + off) % r->cap;
+        first = r->cap - pos < n ? r->cap - pos : n;
+        memcpy(dst, r->buf + pos, first);
+        memcpy((uint8_t *)dst + first, r->buf, n - first);
+        return n;
 }
 
 void
 ring_discard(struct ring *r, size_t n)
 {
-	if (n > r->len)
-		n = r->len;
-	if (n == 0)
-		return;
-	/* The head only moves forward: out-of-order bytes placed past the tail by
-	 * ring_write_at stay where they are. */
-	r->len -= n;
-	r->head = (r->head + n) % r->cap;
+        if (n > r->len)
+                n = r->len;
+        if (n == 0)
+                return;
+        /* The head only moves forward: out-of-order bytes placed past the tail by
+         * ring_write_at stay where they are. */
+        r->len -= n;
+        r->head = (r->head + n) % r->cap;
 }
 
 size_t
 ring_read(struct ring *r, void *dst, size_t n)
 {
-	n = ring_peek(r, 0, dst, n);
-	ring_discard(r, n);
-	return n;
+        n = ring_peek(r, 0, dst, n);
+        ring_discard(r, n);
+        return n;
 }

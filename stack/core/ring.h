@@ -7,10 +7,10 @@
 #include <stdint.h>
 
 struct ring {
-	uint8_t *buf;
-	size_t cap;
-	size_t head; /* index of the first byte */
-	size_t len;  /* bytes held */
+        uint8_t *buf;
+        size_t cap;
+        size_t head; /* index of the first byte */
+        size_t len;  /* bytes held */
 };
 
 /* Allocate cap bytes. Returns 0 or -ENOMEM. */
@@ -19,12 +19,12 @@ void ring_free(struct ring *r);
 static inline size_t
 ring_len(const struct ring *r)
 {
-	return r->len;
+        return r->len;
 }
 static inline size_t
 ring_space(const struct ring *r)
 {
-	return r->cap - r->len;
+        return r->cap - r->len;
 }
 /* Append up to n bytes; returns how many fitted. */
 size_t ring_write(struct ring *r, const void *src, size_t n);
@@ -42,8 +42,8 @@ void ring_discard(struct ring *r, size_t n);
 static inline void
 ring_reset(struct ring *r)
 {
-	r->head = 0;
-	r->len = 0;
+        r->head = 0;
+        r->len = 0;
 }
 
 #endif

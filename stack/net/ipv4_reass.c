@@ -107,6 +107,8 @@ reass_find(struct stack *s, const struct ipv4_hdr *h)
 			oldest = r;
 	}
 	r = free_r;
+	if (!r && !oldest) /* no slots at all; init makes at least one */
+		return NULL;
 	if (!r) {
 		stack_count(s, CNT_IP_FRAG_NO_MEM);
 		reass_release(s, oldest);

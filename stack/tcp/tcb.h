@@ -17,183 +17,185 @@ struct sock;
 /* The eleven states of RFC 9293 3.3.2. The tag is tcp_conn_state, not tcp_state, because
  * struct tcp_state (the per-stack table, stack/core/stack.h) already owns that tag. */
 enum tcp_conn_state {
-	TCP_CLOSED,
-	TCP_LISTEN,
-	TCP_SYN_SENT,
-	TCP_SYN_RECEIVED,
-	TCP_ESTABLISHED,
-	TCP_FIN_WAIT_1,
-	TCP_FIN_WAIT_2,
-	TCP_CLOSE_WAIT,
-	TCP_CLOSING,
-	TCP_LAST_ACK,
-	TCP_TIME_WAIT,
-	TCP_NSTATES
+        TCP_CLOSED,
+        TCP_LISTEN,
+        TCP_SYN_SENT,
+        TCP_SYN_RECEIVED,
+        TCP_ESTABLISHED,
+        TCP_FIN_WAIT_1,
+        TCP_FIN_WAIT_2,
+        TCP_CLOSE_WAIT,
+        TCP_CLOSING,
+        TCP_LAST_ACK,
+        TCP_TIME_WAIT,
+        TCP_NSTATES
 };
 
 /* What caused a state change (printed by --trace and kept in the trace ring). */
 enum tcp_why {
-	TCP_WHY_USER_OPEN,
-	TCP_WHY_USER_LISTEN,
-	TCP_WHY_RCV_SYN,
-	TCP_WHY_RCV_SYN_ACK,
-	TCP_WHY_RCV_ACK_OF_SYN,
-	TCP_WHY_RCV_FIN,
-	TCP_WHY_RCV_ACK_OF_FIN,
-	TCP_WHY_RCV_FIN_ACK_OF_FIN,
-	TCP_WHY_RCV_RST,
-	TCP_WHY_RCV_RST_BACK_TO_LISTEN,
-	TCP_WHY_USER_CLOSE,
-	TCP_WHY_USER_ABORT,
-	TCP_WHY_TIMEOUT_2MSL,
-	TCP_WHY_TIMEOUT_REXMT,
-	TCP_WHY_TIMEOUT_KEEPALIVE,
-	TCP_WHY_ICMP_ERROR,
-	TCP_WHY_TIME_WAIT_REUSE,
-	TCP_WHY_LISTENER_CLOSED,
-	TCP_WHY_STACK_DESTROY,
-	TCP_WHY_DATA_AFTER_CLOSE,
-	TCP_WHY_TIMEOUT_FIN_WAIT_2,
-	TCP_NWHY
+        TCP_WHY_USER_OPEN,
+        TCP_WHY_USER_LISTEN,
+        TCP_WHY_RCV_SYN,
+        TCP_WHY_RCV_SYN_ACK,
+        TCP_WHY_RCV_ACK_OF_SYN,
+        TCP_WHY_RCV_FIN,
+        TCP_WHY_RCV_ACK_OF_FIN,
+        TCP_WHY_RCV_FIN_ACK_OF_FIN,
+        TCP_WHY_RCV_RST,
+        TCP_WHY_RCV_RST_BACK_TO_LISTEN,
+        TCP_WHY_USER_CLOSE,
+        TCP_WHY_USER_ABORT,
+        TCP_WHY_TIMEOUT_2MSL,
+        TCP_WHY_TIMEOUT_REXMT,
+        TCP_WHY_TIMEOUT_KEEPALIVE,
+        TCP_WHY_ICMP_ERROR,
+        TCP_WHY_TIME_WAIT_REUSE,
+        TCP_WHY_LISTENER_CLOSED,
+        TCP_WHY_STACK_DESTROY,
+        TCP_WHY_DATA_AFTER_CLOSE,
+        TCP_WHY_TIMEOUT_FIN_WAIT_2,
+        TCP_NWHY
 };
 
 #define TCP_OOO_MAX 16 /* out-of-order ranges kept; more holes than this and we drop */
 #define TCP_SACK_SCORE_MAX 8
 
 struct tcp_range {
-	uint32_t left, right; /* [left, right) in sequence space */
+        uint32_t left, right; /* [left, right) in sequence space */
 };
 
 struct tcb {
-	enum tcp_conn_state state; /* written only by tcp_set_state() (tcp_fsm.c) */
-	uint32_t id;
-	uint32_t laddr, raddr; /* host order */
-	uint16_t lport, rport;
+        enum tcp_conn_state state; /* written only by tcp_set_state() (tcp_fsm.c) */
+        uint32_t id;
+        uint32_t laddr, raddr; /* host order */
+        uint16_t lport, rport;
 
-	/* RFC 9293 3.3.1 send sequence variables. snd_max is the highest SND.NXT ever sent
-	 * (SND.NXT moves back to SND.UNA for a go-back-N retransmission). */
-	uint32_t snd_una, snd_nxt, snd_max, snd_wnd, snd_up, snd_wl1, snd_wl2, iss;
-	uint32_t max_snd_wnd; /* largest window the peer offered (RFC 9293 3.8.6.2.1, RFC 5961 5.2) */
-	/* Receive sequence variables; rcv_wnd is what we last advertised (rcv_adv - rcv_nxt). */
-	uint32_t rcv_nxt, rcv_wnd, rcv_up, irs;
-	uint32_t rcv_adv;       /* right edge of the window we advertised; never moves left */
-	uint32_t last_ack_sent; /* RFC 7323 4.3 Last.ACK.sent */
+        /* RFC 9293 3.3.1 send sequence variables. snd_max is the highest SND.NXT ever sent
+         * (SND.NXT moves back to SND.UNA for a go-back-N retransmission). */
+        uint32_t snd_una, snd_nxt, snd_max, snd_wnd, snd_up, snd_wl1, snd_wl2, iss;
+        uint32_t
+            max_snd_wnd; /* largest window the peer offered (RFC 9293 3.8.6.2.1, RFC 5961 5.2) */
+        /* Receive sequence variables; rcv_wnd is what we last advertised (rcv_adv - rcv_nxt). */
+        uint32_t rcv_nxt, rcv_wnd, rcv_up, irs;
+        uint32_t rcv_adv;       /* right edge of the window we advertised; never moves left */
+        uint32_t last_ack_sent; /* RFC 7323 4.3 Last.ACK.sent */
 
-	/* Options. */
-	uint16_t snd_mss;    /* peer's MSS, clamped (RFC 9293 3.7.1, MUST-15) */
-	uint16_t rcv_mss;    /* the MSS we advertise */
-	uint8_t snd_wscale;  /* shift applied to the peer's window field */
-	uint8_t rcv_wscale;  /* shift the peer applies to ours */
-	bool ws_ok, ts_ok, sack_ok;
-	uint32_t ts_recent;       /* RFC 7323 TS.Recent */
-	uint64_t ts_recent_us;    /* when ts_recent was set (PAWS 24-day rule) */
-	uint32_t ts_offset;       /* random per-connection TSval offset (RFC 7323 7.1) */
+        /* Options. */
+        uint16_t snd_mss;   /* peer's MSS, clamped (RFC 9293 3.7.1, MUST-15) */
+        uint16_t rcv_mss;   /* the MSS we advertise */
+        uint8_t snd_wscale; /* shift applied to the peer's window field */
+        uint8_t rcv_wscale; /* shift the peer applies to ours */
+        bool ws_ok, ts_ok, sack_ok;
+        uint32_t ts_recent;    /* RFC 7323 TS.Recent */
+        uint64_t ts_recent_us; /* when ts_recent was set (PAWS 24-day rule) */
+        uint32_t ts_offset;    /* random per-connection TSval offset (RFC 7323 7.1) */
 
-	/* RTT and retransmission (RFC 6298). */
-	uint32_t srtt_us, rttvar_us, rto_us;
-	bool rtt_valid, rtt_timing;
-	uint32_t rtt_seq;
-	uint64_t rtt_start_us;
-	unsigned rexmt_count;       /* consecutive timeouts for the same data */
-	uint64_t rexmt_first_us;    /* when the current retransmission series began (R2) */
-	unsigned persist_shift;     /* persist backoff */
-	unsigned keep_probes;       /* unanswered keep-alive probes */
+        /* RTT and retransmission (RFC 6298). */
+        uint32_t srtt_us, rttvar_us, rto_us;
+        bool rtt_valid, rtt_timing;
+        uint32_t rtt_seq;
+        uint64_t rtt_start_us;
+        unsigned rexmt_count;    /* consecutive timeouts for the same data */
+        uint64_t rexmt_first_us; /* when the current retransmission series began (R2) */
+        unsigned persist_shift;  /* persist backoff */
+        unsigned keep_probes;    /* unanswered keep-alive probes */
 
-	/* Congestion control (RFC 5681, RFC 6582). */
-	uint32_t cwnd, ssthresh, recover;
-	unsigned dupacks;
-	bool in_recovery;
-	uint32_t bytes_acked; /* RFC 5681 3.1 appropriate byte counting in avoidance */
-	struct tcp_range sacked[TCP_SACK_SCORE_MAX]; /* RFC 2018 scoreboard of what the peer holds */
-	unsigned n_sacked;
-	uint32_t sack_rexmt_nxt; /* next sequence to consider for a SACK-driven resend */
+        /* Congestion control (RFC 5681, RFC 6582). */
+        uint32_t cwnd, ssthresh, recover;
+        unsigned dupacks;
+        bool in_recovery;
+        uint32_t bytes_acked; /* RFC 5681 3.1 appropriate byte counting in avoidance */
+        struct tcp_range
+            sacked[TCP_SACK_SCORE_MAX]; /* RFC 2018 scoreboard of what the peer holds */
+        unsigned n_sacked;
+        uint32_t sack_rexmt_nxt; /* next sequence to consider for a SACK-driven resend */
 
-	/* Timers (RFC 9293 3.8). */
-	struct timer rexmt, persist, delack, timewait, keepalive;
+        /* Timers (RFC 9293 3.8). */
+        struct timer rexmt, persist, delack, timewait, keepalive;
 
-	/* Send ring: bytes from SND.UNA (after the SYN) on. Receive ring: in-order bytes the
-	 * user has not read yet; out-of-order bytes sit past its tail, described by ooo[]. */
-	struct ring snd, rcv;
-	size_t snd_buf, rcv_buf; /* sizes for the rings (socket options, before connecting) */
-	struct tcp_range ooo[TCP_OOO_MAX];
-	unsigned n_ooo;
-	unsigned ooo_last; /* index of the most recently changed range (RFC 2018 4: first block) */
-	bool rcv_fin_pending; /* a FIN arrived out of order at rcv_fin_seq */
-	uint32_t rcv_fin_seq;
+        /* Send ring: bytes from SND.UNA (after the SYN) on. Receive ring: in-order bytes the
+         * user has not read yet; out-of-order bytes sit past its tail, described by ooo[]. */
+        struct ring snd, rcv;
+        size_t snd_buf, rcv_buf; /* sizes for the rings (socket options, before connecting) */
+        struct tcp_range ooo[TCP_OOO_MAX];
+        unsigned n_ooo;
+        unsigned ooo_last; /* index of the most recently changed range (RFC 2018 4: first block) */
+        bool rcv_fin_pending; /* a FIN arrived out of order at rcv_fin_seq */
+        uint32_t rcv_fin_seq;
 
-	/* Flags. */
-	bool ack_now;       /* send an ACK at the next tcp_output */
-	bool dirty;         /* on the dirty list */
-	bool dead;          /* on the free-at-end-of-poll list */
-	bool fin_queued;    /* user closed the sending side: FIN after the data */
-	bool fin_acked;     /* our FIN was acknowledged (snd_una then runs past the data) */
-	bool fin_rcvd;      /* peer's FIN processed: end of stream */
-	bool shut_rd;
-	bool passive;       /* SYN-RECEIVED came from LISTEN (RFC 9293 MUST-11) */
-	bool nodelay;       /* Nagle off (MUST-17) */
-	bool keepalive_on;  /* MUST-24 */
-	bool was_connected; /* reached ESTABLISHED once */
-	bool opened;        /* the user called connect or listen */
-	bool user_closed;   /* CLOSE or ABORT called: no socket will read any more */
-	unsigned segs_unacked; /* full segments received since our last ACK */
-	unsigned challenge_acks; /* RFC 5961 7: sent in the current interval */
-	uint64_t challenge_start_us;
-	int soft_error;     /* last ICMP soft error (RFC 1122 4.2.3.9), reported on timeout */
-	uint32_t r2_ms;     /* data retransmission give-up time (MUST-20) */
-	uint8_t ttl, tos;
+        /* Flags. */
+        bool ack_now;    /* send an ACK at the next tcp_output */
+        bool dirty;      /* on the dirty list */
+        bool dead;       /* on the free-at-end-of-poll list */
+        bool fin_queued; /* user closed the sending side: FIN after the data */
+        bool fin_acked;  /* our FIN was acknowledged (snd_una then runs past the data) */
+        bool fin_rcvd;   /* peer's FIN processed: end of stream */
+        bool shut_rd;
+        bool passive;            /* SYN-RECEIVED came from LISTEN (RFC 9293 MUST-11) */
+        bool nodelay;            /* Nagle off (MUST-17) */
+        bool keepalive_on;       /* MUST-24 */
+        bool was_connected;      /* reached ESTABLISHED once */
+        bool opened;             /* the user called connect or listen */
+        bool user_closed;        /* CLOSE or ABORT called: no socket will read any more */
+        unsigned segs_unacked;   /* full segments received since our last ACK */
+        unsigned challenge_acks; /* RFC 5961 7: sent in the current interval */
+        uint64_t challenge_start_us;
+        int soft_error; /* last ICMP soft error (RFC 1122 4.2.3.9), reported on timeout */
+        uint32_t r2_ms; /* data retransmission give-up time (MUST-20) */
+        uint8_t ttl, tos;
 
-	/* Ownership and lists. */
-	struct sock *sock;      /* NULL once the user closed (or not accepted yet) */
-	struct tcb *listener;   /* for a child not yet accepted */
-	struct tcb *children;   /* LISTEN: children (SYN-RECEIVED and unaccepted), qnext */
-	struct tcb *qnext;
-	int backlog;
-	struct tcb *hnext;      /* hash chain */
-	struct tcb *lnext;      /* listener list */
-	struct tcb *all_prev, *all_next;
-	struct tcb *dnext;      /* dirty list */
-	struct tcb *xnext;      /* dead list */
-	bool hashed;
+        /* Ownership and lists. */
+        struct sock *sock;    /* NULL once the user closed (or not accepted yet) */
+        struct tcb *listener; /* for a child not yet accepted */
+        struct tcb *children; /* LISTEN: children (SYN-RECEIVED and unaccepted), qnext */
+        struct tcb *qnext;
+        int backlog;
+        struct tcb *hnext; /* hash chain */
+        struct tcb *lnext; /* listener list */
+        struct tcb *all_prev, *all_next;
+        struct tcb *dnext; /* dirty list */
+        struct tcb *xnext; /* dead list */
+        bool hashed;
 };
 
 #define TCP_HASH_SIZE 256
 #define TCP_DELACK_US 200000u /* RFC 9293 MUST-40: an ACK is delayed well under 0.5 s */
 
 struct tcp_state {
-	struct tcb *buckets[TCP_HASH_SIZE];
-	struct tcb *all;
-	struct tcb *listeners;
-	struct tcb *dirty;
-	struct tcb *dead;
-	unsigned n_tcbs;
-	uint32_t next_id;
+        struct tcb *buckets[TCP_HASH_SIZE];
+        struct tcb *all;
+        struct tcb *listeners;
+        struct tcb *dirty;
+        struct tcb *dead;
+        unsigned n_tcbs;
+        uint32_t next_id;
 };
 
 /* A received segment after validation; data/len shrink when trimmed to the window. */
 struct tcp_seg {
-	struct tcp_hdr h;
-	uint32_t src, dst; /* IPv4, host order */
-	uint32_t seq;
-	uint8_t flags;
-	const uint8_t *data;
-	uint32_t len;        /* payload bytes */
-	bool tw_reuse;       /* the SYN ended a TIME-WAIT (RFC 6191) */
-	uint32_t tw_snd_nxt; /* that TIME-WAIT's SND.NXT */
+        struct tcp_hdr h;
+        uint32_t src, dst; /* IPv4, host order */
+        uint32_t seq;
+        uint8_t flags;
+        const uint8_t *data;
+        uint32_t len;        /* payload bytes */
+        bool tw_reuse;       /* the SYN ended a TIME-WAIT (RFC 6191) */
+        uint32_t tw_snd_nxt; /* that TIME-WAIT's SND.NXT */
 };
 
 static inline uint32_t
 tcp_seg_len(const struct tcp_seg *g)
 {
-	return g->len + ((g->flags & TCP_SYN) ? 1u : 0u) + ((g->flags & TCP_FIN) ? 1u : 0u);
+        return g->len + ((g->flags & TCP_SYN) ? 1u : 0u) + ((g->flags & TCP_FIN) ? 1u : 0u);
 }
 
 /* Verdict of one processing step (RFC 9293 3.10.7), resolved in one place by the caller. */
 enum tcp_verdict {
-	TCP_V_CONTINUE, /* go on with the next step */
-	TCP_V_DROP,     /* discard the segment silently */
-	TCP_V_ACK,      /* discard and send an ACK */
-	TCP_V_RST,      /* discard and answer with a reset (RFC 9293 3.10.7.1 form) */
-	TCP_V_DONE,     /* fully handled */
+        TCP_V_CONTINUE, /* go on with the next step */
+        TCP_V_DROP,     /* discard the segment silently */
+        TCP_V_ACK,      /* discard and send an ACK */
+        TCP_V_RST,      /* discard and answer with a reset (RFC 9293 3.10.7.1 form) */
+        TCP_V_DONE,     /* fully handled */
 };
 
 /* tcp_fsm.c */
@@ -205,7 +207,7 @@ void tcp_set_state(struct stack *s, struct tcb *t, enum tcp_conn_state next, enu
 static inline bool
 tcp_state_synchronized(enum tcp_conn_state st)
 {
-	return st >= TCP_ESTABLISHED;
+        return st >= TCP_ESTABLISHED;
 }
 
 /* tcp_tcb.c */
@@ -216,7 +218,7 @@ void tcb_free(struct stack *s, struct tcb *t);
 void tcb_hash_insert(struct stack *s, struct tcb *t);
 void tcb_hash_remove(struct stack *s, struct tcb *t);
 struct tcb *tcb_lookup(struct stack *s, uint32_t laddr, uint16_t lport, uint32_t raddr,
-		       uint16_t rport);
+                       uint16_t rport);
 struct tcb *tcb_find_listener(struct stack *s, uint32_t laddr, uint16_t lport);
 void tcb_listener_add(struct stack *s, struct tcb *t);
 void tcb_listener_remove(struct stack *s, struct tcb *t);
@@ -232,12 +234,12 @@ void tcb_init_local_opts(struct stack *s, struct tcb *t);
 static inline uint32_t
 tcb_snd_seq0(const struct tcb *t)
 {
-	return t->snd_una + (t->state < TCP_ESTABLISHED ? 1u : 0u);
+        return t->snd_una + (t->state < TCP_ESTABLISHED ? 1u : 0u);
 }
 static inline uint32_t
 tcb_fin_seq(const struct tcb *t)
 {
-	return tcb_snd_seq0(t) + (uint32_t)ring_len(&t->snd);
+        return tcb_snd_seq0(t) + (uint32_t)ring_len(&t->snd);
 }
 /* Our FIN has been sent at least once / has been acknowledged. */
 bool tcb_fin_sent(const struct tcb *t);
@@ -246,7 +248,7 @@ bool tcb_fin_acked(const struct tcb *t);
 static inline uint32_t
 tcb_smss(const struct tcb *t)
 {
-	return (uint32_t)t->snd_mss - (t->ts_ok ? 12u : 0u);
+        return (uint32_t)t->snd_mss - (t->ts_ok ? 12u : 0u);
 }
 uint32_t tcb_ts_now(struct stack *s, const struct tcb *t);
 
@@ -262,8 +264,7 @@ bool tcp_challenge_ok(struct stack *s, struct tcb *t);
 /* tcp_reass.c */
 /* Store out-of-order bytes [seq, seq+len) (seq > rcv_nxt) past the ring tail. Returns false
  * when they cannot be kept (out of ranges or ring space). */
-bool tcp_reass_add(struct stack *s, struct tcb *t, uint32_t seq, const uint8_t *data,
-		   uint32_t len);
+bool tcp_reass_add(struct stack *s, struct tcb *t, uint32_t seq, const uint8_t *data, uint32_t len);
 /* After rcv_nxt advanced: commit ranges that became contiguous; returns bytes added. */
 uint32_t tcp_reass_pull(struct tcb *t);
 /* Fill up to max SACK blocks (RFC 2018 4: most recent first). */

@@ -10,31 +10,31 @@
 static uint32_t
 tcp_cc_mss(const struct tcb *t)
 {
-	return t->snd_mss - (t->ts_ok ? 12u : 0u);
+        return t->snd_mss - (t->ts_ok ? 12u : 0u);
 }
 
 /* RFC 5681 3.1 (3): IW = min(4*SMSS, max(2*SMSS, 4380)) bytes (RFC 3390). */
 void
 tcp_cc_init(struct tcb *t)
 {
-	uint32_t mss = tcp_cc_mss(t);
-	uint32_t iw = 2 * mss > 4380 ? 2 * mss : 4380;
+        uint32_t mss = tcp_cc_mss(t);
+        uint32_t iw = 2 * mss > 4380 ? 2 * mss : 4380;
 
-	t->cwnd = iw < 4 * mss ? iw : 4 * mss;
-	t->ssthresh = 0x7fffffff; /* "arbitrarily high" (RFC 5681 3.1) */
-	t->dupacks = 0;
-	t->in_recovery = false;
-	t->recover = t->snd_una;
+        t->cwnd = iw < 4 * mss ? iw : 4 * mss;
+        t->ssthresh = 0x7fffffff; /* "arbitrarily high" (RFC 5681 3.1) */
+        t->dupacks = 0;
+        t->in_recovery = false;
+        t->recover = t->snd_una;
 }
 
 static uint32_t
 tcp_cc_half_flight(const struct tcb *t)
 {
-	uint32_t flight = t->snd_max - t->snd_una;
-	uint32_t half = flight / 2;
+        uint32_t flight = t->snd_max - t->snd_una;
+        uint32_t half = flight / 2;
 
-	/* RFC 5681 3.1 (4): ssthresh = max(FlightSize / 2, 2*SMSS). */
-	return half > 2 * tcp_cc_mss(t) ? half : 2 * tcp_cc_mss(t);
+        /* RFC 5681 3.1 (4): ssthresh = max(FlightSize / 2, 2*SMSS). */
+        return half > 2 * tcp_cc_mss(t) ? half : 2 * tcp_cc_mss(t);
 }
 
 /* Retransmit one segment at the first hole at or after from (the first unacknowledged
@@ -42,23 +42,23 @@ tcp_cc_half_flight(const struct tcb *t)
 static uint32_t
 tcp_cc_retransmit_hole(struct stack *s, struct tcb *t, uint32_t from)
 {
-	uint32_t end;
-	uint32_t seq = tcp_sack_next_hole(t, from, &end);
-	uint32_t data_end = tcb_fin_seq(t);
-	uint32_t len;
+        uint32_t end;
+        uint32_t seq = tcp_sack_next_hole(t, from, &end);
+        uint32_t data_end = tcb_fin_seq(t);
+        uint32_t len;
 
-	if (!seq_lt(seq, data_end)) {
-		if (tcb_fin_sent(t) && seq == data_end)
-			tcp_send_segment(s, t, seq, 0, TCP_ACK | TCP_FIN);
-		return seq + 1;
-	}
-	len = seq_min(end, data_end) - seq;
-	if (len > tcp_cc_mss(t))
-		len = tcp_cc_mss(t);
-	stack_count(s, CNT_TCP_REXMT);
-	tcp_send_segment(s, t, seq, len, TCP_ACK);
-	t->rtt_timing = false; /* Karn */
-	return seq + len;
+        if (!seq_lt(seq, data_end)) {
+                if (tcb_fin_sent(t) && seq == data_end)
+                        tcp_send_segment(s, t, seq, 0, TCP_ACK | TCP_FIN);
+                return seq + 1;
+        }
+        len = seq_min(end, data_end) - seq;
+        if (len > tcp_cc_mss(t))
+                len = tcp_cc_mss(t);
+        stack_count(s, CNT_TCP_REXMT);
+        tcp_send_segment(s, t, seq, len, TCP_ACK);
+        t->rtt_timing = false; /* Karn */
+        return seq + len;
 }
 
 /* RFC 6675 4 (NextSeg rule 1, simplified): during recovery a further duplicate ACK may
@@ -66,132 +66,132 @@ tcp_cc_retransmit_hole(struct stack *s, struct tcb *t, uint32_t from)
 static void
 tcp_cc_sack_next(struct stack *s, struct tcb *t)
 {
-	uint32_t end, from, seq;
+        uint32_t end, from, seq;
 
-	if (!t->sack_ok || t->n_sacked == 0)
-		return;
-	from = seq_max(t->sack_rexmt_nxt, t->snd_una);
-	seq = tcp_sack_next_hole(t, from, &end);
-	if (!seq_lt(seq, t->sacked[t->n_sacked - 1].left))
-		return;
-	t->sack_rexmt_nxt = tcp_cc_retransmit_hole(s, t, seq);
+        if (!t->sack_ok || t->n_sacked == 0)
+                return;
+        from = seq_max(t->sack_rexmt_nxt, t->snd_una);
+        seq = tcp_sack_next_hole(t, from, &end);
+        if (!seq_lt(seq, t->sacked[t->n_sacked - 1].left))
+                return;
+        t->sack_rexmt_nxt = tcp_cc_retransmit_hole(s, t, seq);
 }
 
 void
 tcp_cc_ack(struct stack *s, struct tcb *t, uint32_t ack, uint32_t acked)
 {
-	uint32_t mss = tcp_cc_mss(t);
+        uint32_t mss = tcp_cc_mss(t);
 
-	t->dupacks = 0;
-	if (t->in_recovery) {
-		if (seq_geq(ack, t->recover)) {
-			/* RFC 6582 3.2 step 3 (full ACK): deflate to min(ssthresh, flight+SMSS). */
-			uint32_t flight = t->snd_max - ack;
-			t->cwnd = t->ssthresh < flight + mss ? t->ssthresh : flight + mss;
-			t->in_recovery = false;
-			return;
-		}
-		/* Partial ACK: resend the next hole, deflate by the amount acknowledged, add back
-		 * one SMSS, and restart the retransmission timer (RFC 6582 3.2 step 3). */
-		t->sack_rexmt_nxt = seq_max(t->sack_rexmt_nxt,
-					    tcp_cc_retransmit_hole(s, t, t->snd_una));
-		t->cwnd = t->cwnd > acked ? t->cwnd - acked : 0;
-		if (acked >= mss)
-			t->cwnd += mss;
-		if (t->cwnd < mss)
-			t->cwnd = mss;
-		tcp_rexmt_arm(s, t);
-		return;
-	}
-	if (t->cwnd < t->ssthresh) {
-		t->cwnd += acked < mss ? acked : mss; /* RFC 5681 (2), byte counting with L=1 */
-		return;
-	}
-	/* Congestion avoidance: one SMSS per RTT (RFC 5681 3.1, byte counting variant). */
-	t->bytes_acked += acked;
-	if (t->bytes_acked >= t->cwnd) {
-		t->bytes_acked -= t->cwnd;
-		t->cwnd += mss;
-	}
+        t->dupacks = 0;
+        if (t->in_recovery) {
+                if (seq_geq(ack, t->recover)) {
+                        /* RFC 6582 3.2 step 3 (full ACK): deflate to min(ssthresh, flight+SMSS). */
+                        uint32_t flight = t->snd_max - ack;
+                        t->cwnd = t->ssthresh < flight + mss ? t->ssthresh : flight + mss;
+                        t->in_recovery = false;
+                        return;
+                }
+                /* Partial ACK: resend the next hole, deflate by the amount acknowledged, add back
+                 * one SMSS, and restart the retransmission timer (RFC 6582 3.2 step 3). */
+                t->sack_rexmt_nxt =
+                    seq_max(t->sack_rexmt_nxt, tcp_cc_retransmit_hole(s, t, t->snd_una));
+                t->cwnd = t->cwnd > acked ? t->cwnd - acked : 0;
+                if (acked >= mss)
+                        t->cwnd += mss;
+                if (t->cwnd < mss)
+                        t->cwnd = mss;
+                tcp_rexmt_arm(s, t);
+                return;
+        }
+        if (t->cwnd < t->ssthresh) {
+                t->cwnd += acked < mss ? acked : mss; /* RFC 5681 (2), byte counting with L=1 */
+                return;
+        }
+        /* Congestion avoidance: one SMSS per RTT (RFC 5681 3.1, byte counting variant). */
+        t->bytes_acked += acked;
+        if (t->bytes_acked >= t->cwnd) {
+                t->bytes_acked -= t->cwnd;
+                t->cwnd += mss;
+        }
 }
 
 void
 tcp_cc_dupack(struct stack *s, struct tcb *t)
 {
-	uint32_t mss = tcp_cc_mss(t);
+        uint32_t mss = tcp_cc_mss(t);
 
-	if (t->in_recovery) {
-		t->cwnd += mss; /* RFC 5681 3.2 (4): inflate per additional duplicate */
-		tcp_cc_sack_next(s, t);
-		return;
-	}
-	if (++t->dupacks != TCP_DUPACK_THRESH)
-		return;
-	/* RFC 6582 3.2 step 2: only if this loss is after the last recovery point. */
-	if (!seq_gt(t->snd_una, t->recover) && t->recover != t->snd_una)
-		return;
-	stack_count(s, CNT_TCP_FAST_REXMT);
-	t->ssthresh = tcp_cc_half_flight(t);
-	t->recover = t->snd_max;
-	t->in_recovery = true;
-	t->sack_rexmt_nxt = tcp_cc_retransmit_hole(s, t, t->snd_una);
-	t->cwnd = t->ssthresh + TCP_DUPACK_THRESH * mss;
-	tcp_rexmt_arm(s, t);
+        if (t->in_recovery) {
+                t->cwnd += mss; /* RFC 5681 3.2 (4): inflate per additional duplicate */
+                tcp_cc_sack_next(s, t);
+                return;
+        }
+        if (++t->dupacks != TCP_DUPACK_THRESH)
+                return;
+        /* RFC 6582 3.2 step 2: only if this loss is after the last recovery point. */
+        if (!seq_gt(t->snd_una, t->recover) && t->recover != t->snd_una)
+                return;
+        stack_count(s, CNT_TCP_FAST_REXMT);
+        t->ssthresh = tcp_cc_half_flight(t);
+        t->recover = t->snd_max;
+        t->in_recovery = true;
+        t->sack_rexmt_nxt = tcp_cc_retransmit_hole(s, t, t->snd_una);
+        t->cwnd = t->ssthresh + TCP_DUPACK_THRESH * mss;
+        tcp_rexmt_arm(s, t);
 }
 
 void
 tcp_cc_rto(struct tcb *t)
 {
-	t->ssthresh = tcp_cc_half_flight(t);
-	t->cwnd = tcp_cc_mss(t); /* RFC 5681 3.1: loss window LW = 1 SMSS */
-	t->bytes_acked = 0;
-	t->dupacks = 0;
-	t->in_recovery = false;
-	t->recover = t->snd_max; /* RFC 6582 3.2 step 4 */
+        t->ssthresh = tcp_cc_half_flight(t);
+        t->cwnd = tcp_cc_mss(t); /* RFC 5681 3.1: loss window LW = 1 SMSS */
+        t->bytes_acked = 0;
+        t->dupacks = 0;
+        t->in_recovery = false;
+        t->recover = t->snd_max; /* RFC 6582 3.2 step 4 */
 }
 
 /* Drop scoreboard entries at or below SND.UNA. */
 static void
 tcp_sack_trim(struct tcb *t)
 {
-	unsigned j = 0;
+        unsigned j = 0;
 
-	for (unsigned i = 0; i < t->n_sacked; i++) {
-		if (seq_leq(t->sacked[i].right, t->snd_una))
-			continue;
-		t->sacked[j] = t->sacked[i];
-		if (seq_lt(t->sacked[j].left, t->snd_una))
-			t->sacked[j].left = t->snd_una;
-		j++;
-	}
-	t->n_sacked = j;
+        for (unsigned i = 0; i < t->n_sacked; i++) {
+                if (seq_leq(t->sacked[i].right, t->snd_una))
+                        continue;
+                t->sacked[j] = t->sacked[i];
+                if (seq_lt(t->sacked[j].left, t->snd_una))
+                        t->sacked[j].left = t->snd_una;
+                j++;
+        }
+        t->n_sacked = j;
 }
 
 static void
 tcp_sack_insert(struct tcb *t, uint32_t left, uint32_t right)
 {
-	unsigned i = 0;
+        unsigned i = 0;
 
-	while (i < t->n_sacked && seq_lt(t->sacked[i].right, left))
-		i++;
-	if (i < t->n_sacked && seq_leq(t->sacked[i].left, right)) {
-		t->sacked[i].left = seq_min(t->sacked[i].left, left);
-		t->sacked[i].right = seq_max(t->sacked[i].right, right);
-		while (i + 1 < t->n_sacked && seq_geq(t->sacked[i].right, t->sacked[i + 1].left)) {
-			t->sacked[i].right = seq_max(t->sacked[i].right, t->sacked[i + 1].right);
-			for (unsigned j = i + 1; j + 1 < t->n_sacked; j++)
-				t->sacked[j] = t->sacked[j + 1];
-			t->n_sacked--;
-		}
-		return;
-	}
-	if (t->n_sacked == TCP_SACK_SCORE_MAX)
-		return; /* the scoreboard is advisory: forgetting a block only costs a resend */
-	for (unsigned j = t->n_sacked; j > i; j--)
-		t->sacked[j] = t->sacked[j - 1];
-	t->sacked[i].left = left;
-	t->sacked[i].right = right;
-	t->n_sacked++;
+        while (i < t->n_sacked && seq_lt(t->sacked[i].right, left))
+                i++;
+        if (i < t->n_sacked && seq_leq(t->sacked[i].left, right)) {
+                t->sacked[i].left = seq_min(t->sacked[i].left, left);
+                t->sacked[i].right = seq_max(t->sacked[i].right, right);
+                while (i + 1 < t->n_sacked && seq_geq(t->sacked[i].right, t->sacked[i + 1].left)) {
+                        t->sacked[i].right = seq_max(t->sacked[i].right, t->sacked[i + 1].right);
+                        for (unsigned j = i + 1; j + 1 < t->n_sacked; j++)
+                                t->sacked[j] = t->sacked[j + 1];
+                        t->n_sacked--;
+                }
+                return;
+        }
+        if (t->n_sacked == TCP_SACK_SCORE_MAX)
+                return; /* the scoreboard is advisory: forgetting a block only costs a resend */
+        for (unsigned j = t->n_sacked; j > i; j--)
+                t->sacked[j] = t->sacked[j - 1];
+        t->sacked[i].left = left;
+        t->sacked[i].right = right;
+        t->n_sacked++;
 }
 
 /* RFC 2018 / RFC 6675: remember which blocks above SND.UNA the peer holds. Blocks outside
@@ -199,31 +199,31 @@ tcp_sack_insert(struct tcb *t, uint32_t left, uint32_t right)
 void
 tcp_sack_update(struct tcb *t, const struct tcp_opts *o)
 {
-	tcp_sack_trim(t);
-	if (!t->sack_ok)
-		return;
-	for (unsigned i = 0; i < o->n_sack; i++) {
-		uint32_t l = o->sack[i].left, r = o->sack[i].right;
-		if (!seq_lt(l, r) || !seq_gt(l, t->snd_una) || seq_gt(r, t->snd_max))
-			continue;
-		tcp_sack_insert(t, l, r);
-	}
+        tcp_sack_trim(t);
+        if (!t->sack_ok)
+                return;
+        for (unsigned i = 0; i < o->n_sack; i++) {
+                uint32_t l = o->sack[i].left, r = o->sack[i].right;
+                if (!seq_lt(l, r) || !seq_gt(l, t->snd_una) || seq_gt(r, t->snd_max))
+                        continue;
+                tcp_sack_insert(t, l, r);
+        }
 }
 
 uint32_t
 tcp_sack_next_hole(const struct tcb *t, uint32_t from, uint32_t *hole_end)
 {
-	uint32_t seq = from;
+        uint32_t seq = from;
 
-	for (unsigned i = 0; i < t->n_sacked; i++) {
-		if (seq_leq(t->sacked[i].right, seq))
-			continue;
-		if (seq_gt(t->sacked[i].left, seq)) {
-			*hole_end = t->sacked[i].left;
-			return seq;
-		}
-		seq = t->sacked[i].right;
-	}
-	*hole_end = t->snd_max;
-	return seq;
+        for (unsigned i = 0; i < t->n_sacked; i++) {
+                if (seq_leq(t->sacked[i].right, seq))
+                        continue;
+                if (seq_gt(t->sacked[i].left, seq)) {
+                        *hole_end = t->sacked[i].left;
+                        return seq;
+                }
+                seq = t->sacked[i].right;
+        }
+        *hole_end = t->snd_max;
+        return seq;
 }

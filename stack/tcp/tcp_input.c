@@ -15,188 +15,189 @@
 static int
 tcp_validate(struct stack *s, const struct pkt *p, const struct ipv4_hdr *ih, struct tcp_seg *g)
 {
-	int hl;
+        int hl;
 
-	if (p->len < TCP_HDR_LEN) {
-		stack_count(s, CNT_TCP_RX_BAD);
-		return -EBADMSG;
-	}
-	hl = tcp_hdr_parse(p->data, p->len, &g->h);
-	if (hl < 0) {
-		uint8_t doff = (uint8_t)((p->data[12] >> 4) * 4);
-		stack_count(s, doff >= TCP_HDR_LEN && doff <= p->len ? CNT_TCP_RX_BAD_OPT
-								    : CNT_TCP_RX_BAD);
-		return -EBADMSG;
-	}
-	/* RFC 9293 MUST-2/MUST-3: the checksum covers the pseudo header and is always checked. */
-	if (!tcp_csum_ok(p->data, p->len, ih->src, ih->dst)) {
-		stack_count(s, CNT_TCP_RX_BAD_CSUM);
-		return -EBADMSG;
-	}
-	/* MUST-57 / RFC 1122 4.2.3.10: only unicast to one of our addresses; ipv4 also
-	 * delivers broadcasts, which TCP must ignore. */
-	if (!stack_is_local_addr(s, ih->dst) || g->h.sport == 0 || g->h.dport == 0) {
-		stack_count(s, CNT_TCP_RX_BAD);
-		return -EBADMSG;
-	}
-	g->src = ih->src;
-	g->dst = ih->dst;
-	g->seq = g->h.seq;
-	g->flags = g->h.flags;
-	g->data = p->data + hl;
-	g->len = (uint32_t)(p->len - (size_t)hl);
-	g->tw_reuse = false;
-	return 0;
+        if (p->len < TCP_HDR_LEN) {
+                stack_count(s, CNT_TCP_RX_BAD);
+                return -EBADMSG;
+        }
+        hl = tcp_hdr_parse(p->data, p->len, &g->h);
+        if (hl < 0) {
+                uint8_t doff = (uint8_t)((p->data[12] >> 4) * 4);
+                stack_count(s, doff >= TCP_HDR_LEN && doff <= p->len ? CNT_TCP_RX_BAD_OPT
+                                                                     : CNT_TCP_RX_BAD);
+                return -EBADMSG;
+        }
+        /* RFC 9293 MUST-2/MUST-3: the checksum covers the pseudo header and is always checked. */
+        if (!tcp_csum_ok(p->data, p->len, ih->src, ih->dst)) {
+                stack_count(s, CNT_TCP_RX_BAD_CSUM);
+                return -EBADMSG;
+        }
+        /* MUST-57 / RFC 1122 4.2.3.10: only unicast to one of our addresses; ipv4 also
+         * delivers broadcasts, which TCP must ignore. */
+        if (!stack_is_local_addr(s, ih->dst) || g->h.sport == 0 || g->h.dport == 0) {
+                stack_count(s, CNT_TCP_RX_BAD);
+                return -EBADMSG;
+        }
+        g->src = ih->src;
+        g->dst = ih->dst;
+        g->seq = g->h.seq;
+        g->flags = g->h.flags;
+        g->data = p->data + hl;
+        g->len = (uint32_t)(p->len - (size_t)hl);
+        g->tw_reuse = false;
+        return 0;
 }
 
 /* RFC 9293 3.10.7.1: no connection. */
 static enum tcp_verdict
 tcp_in_closed(struct stack *s, const struct tcp_seg *g)
 {
-	stack_count(s, CNT_TCP_RX_NO_PORT);
-	return (g->flags & TCP_RST) ? TCP_V_DROP : TCP_V_RST;
+        stack_count(s, CNT_TCP_RX_NO_PORT);
+        return (g->flags & TCP_RST) ? TCP_V_DROP : TCP_V_RST;
 }
 
 /* Room for one more connection on listener l (RFC 9293 3.10.7.2 "resources"). */
 static bool
 tcp_listen_room(const struct tcb *l)
 {
-	int syn_rcvd = 0, ready = 0;
+        int syn_rcvd = 0, ready = 0;
 
-	for (const struct tcb *c = l->children; c; c = c->qnext) {
-		if (c->state == TCP_SYN_RECEIVED)
-			syn_rcvd++;
-		else
-			ready++;
-	}
-	return syn_rcvd < TCP_SYNQ_MAX && ready < l->backlog;
+        for (const struct tcb *c = l->children; c; c = c->qnext) {
+                if (c->state == TCP_SYN_RECEIVED)
+                        syn_rcvd++;
+                else
+                        ready++;
+        }
+        return syn_rcvd < TCP_SYNQ_MAX && ready < l->backlog;
 }
 
 /* A new child TCB in SYN-RECEIVED for a SYN to listener l; NULL if out of resources. */
 static struct tcb *
 tcp_child_create(struct stack *s, struct tcb *l, const struct tcp_seg *g)
 {
-	struct tcb *c = tcb_alloc(s);
+        struct tcb *c = tcb_alloc(s);
 
-	if (!c)
-		return NULL;
-	c->laddr = g->dst;
-	c->lport = g->h.dport;
-	c->raddr = g->src;
-	c->rport = g->h.sport;
-	c->snd_buf = l->snd_buf;
-	c->rcv_buf = l->rcv_buf;
-	c->nodelay = l->nodelay;
-	c->keepalive_on = l->keepalive_on;
-	c->r2_ms = l->r2_ms;
-	c->ttl = l->ttl;
-	c->tos = l->tos;
-	if (tcb_rings_init(c) < 0) {
-		tcb_free(s, c);
-		return NULL;
-	}
-	tcb_init_local_opts(s, c);
-	c->ws_ok = c->ts_ok = c->sack_ok = true; /* willing; the SYN decides */
-	tcp_apply_syn_opts(s, c, g);
-	c->irs = g->seq;
-	c->rcv_nxt = g->seq + 1;
-	c->rcv_adv = c->rcv_nxt;
-	c->iss = tcp_isn(s, c);
-	/* RFC 6191 2: a SYN reusing a TIME-WAIT 4-tuple gets an ISN above the old SND.NXT. */
-	if (g->tw_reuse && seq_leq(c->iss, g->tw_snd_nxt))
-		c->iss = g->tw_snd_nxt + 1000000;
-	c->snd_una = c->snd_nxt = c->snd_max = c->iss;
-	c->snd_wnd = g->h.wnd; /* never scaled in a SYN (RFC 7323 2.2) */
-	c->max_snd_wnd = c->snd_wnd;
-	c->snd_wl1 = g->seq;
-	c->snd_wl2 = c->iss;
-	c->passive = true;
-	c->listener = l;
-	c->qnext = l->children;
-	l->children = c;
-	return c;
+        if (!c)
+                return NULL;
+        c->laddr = g->dst;
+        c->lport = g->h.dport;
+        c->raddr = g->src;
+        c->rport = g->h.sport;
+        c->snd_buf = l->snd_buf;
+        c->rcv_buf = l->rcv_buf;
+        c->nodelay = l->nodelay;
+        c->keepalive_on = l->keepalive_on;
+        c->r2_ms = l->r2_ms;
+        c->ttl = l->ttl;
+        c->tos = l->tos;
+        if (tcb_rings_init(c) < 0) {
+                tcb_free(s, c);
+                return NULL;
+        }
+        tcb_init_local_opts(s, c);
+        c->ws_ok = c->ts_ok = c->sack_ok = true; /* willing; the SYN decides */
+        tcp_apply_syn_opts(s, c, g);
+        c->irs = g->seq;
+        c->rcv_nxt = g->seq + 1;
+        c->rcv_adv = c->rcv_nxt;
+        c->iss = tcp_isn(s, c);
+        /* RFC 6191 2: a SYN reusing a TIME-WAIT 4-tuple gets an ISN above the old SND.NXT. */
+        if (g->tw_reuse && seq_leq(c->iss, g->tw_snd_nxt))
+                c->iss = g->tw_snd_nxt + 1000000;
+        c->snd_una = c->snd_nxt = c->snd_max = c->iss;
+        c->snd_wnd = g->h.wnd; /* never scaled in a SYN (RFC 7323 2.2) */
+        c->max_snd_wnd = c->snd_wnd;
+        c->snd_wl1 = g->seq;
+        c->snd_wl2 = c->iss;
+        c->passive = true;
+        c->listener = l;
+        c->qnext = l->children;
+        l->children = c;
+        return c;
 }
 
 /* RFC 9293 3.10.7.2: LISTEN. */
 static enum tcp_verdict
 tcp_in_listen(struct stack *s, struct tcb *l, const struct tcp_seg *g)
 {
-	struct tcb *c;
+        struct tcb *c;
 
-	if (g->flags & TCP_RST)
-		return TCP_V_DROP;
-	if (g->flags & TCP_ACK)
-		return TCP_V_RST;
-	if (!(g->flags & TCP_SYN))
-		return TCP_V_DROP;
-	if (!tcp_listen_room(l)) {
-		stack_count(s, CNT_TCP_SYNQ_FULL);
-		return TCP_V_DROP;
-	}
-	c = tcp_child_create(s, l, g);
-	if (!c)
-		return TCP_V_DROP;
-	tcb_hash_insert(s, c);
-	stack_count(s, CNT_TCP_PASSIVE_OPENS);
-	tcp_set_state(s, c, TCP_SYN_RECEIVED, TCP_WHY_RCV_SYN);
-	/* Data in the SYN is not queued: it is not acknowledged, so the peer resends it. */
-	tcb_mark_dirty(s, c); /* tcp_output sends <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> */
-	return TCP_V_DONE;
+        if (g->flags & TCP_RST)
+                return TCP_V_DROP;
+        if (g->flags & TCP_ACK)
+                return TCP_V_RST;
+        if (!(g->flags & TCP_SYN))
+                return TCP_V_DROP;
+        if (!tcp_listen_room(l)) {
+                stack_count(s, CNT_TCP_SYNQ_FULL);
+                return TCP_V_DROP;
+        }
+        c = tcp_child_create(s, l, g);
+        if (!c)
+                return TCP_V_DROP;
+        tcb_hash_insert(s, c);
+        stack_count(s, CNT_TCP_PASSIVE_OPENS);
+        tcp_set_state(s, c, TCP_SYN_RECEIVED, TCP_WHY_RCV_SYN);
+        /* Data in the SYN is not queued: it is not acknowledged, so the peer resends it. */
+        tcb_mark_dirty(s, c); /* tcp_output sends <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> */
+        return TCP_V_DONE;
 }
 
 /* The SYN (or SYN,ACK) in SYN-SENT: record the peer's ISN, options and window. */
 static void
 tcp_synsent_syn(struct stack *s, struct tcb *t, const struct tcp_seg *g)
 {
-	t->irs = g->seq;
-	t->rcv_nxt = g->seq + 1;
-	t->rcv_adv = t->rcv_nxt;
-	tcp_apply_syn_opts(s, t, g);
-	t->snd_wnd = g->h.wnd;
-	t->max_snd_wnd = t->snd_wnd;
-	t->snd_wl1 = g->seq;
-	t->snd_wl2 = g->h.ack;
-	t->ack_now = true;
+        t->irs = g->seq;
+        t->rcv_nxt = g->seq + 1;
+        t->rcv_adv = t->rcv_nxt;
+        tcp_apply_syn_opts(s, t, g);
+        t->snd_wnd = g->h.wnd;
+        t->max_snd_wnd = t->snd_wnd;
+        t->snd_wl1 = g->seq;
+        t->snd_wl2 = g->h.ack;
+        t->ack_now = true;
 }
 
 /* RFC 9293 3.10.7.3: SYN-SENT. */
 static enum tcp_verdict
 tcp_in_synsent(struct stack *s, struct tcb *t, const struct tcp_seg *g)
 {
-	bool has_ack = g->flags & TCP_ACK;
+        bool has_ack = g->flags & TCP_ACK;
 
-	/* First: an ACK must acknowledge our SYN and nothing beyond it. */
-	if (has_ack && (seq_leq(g->h.ack, t->iss) || seq_gt(g->h.ack, t->snd_max)))
-		return (g->flags & TCP_RST) ? TCP_V_DROP : TCP_V_RST;
-	/* Second: a reset counts only with an acceptable ACK (RFC 5961 3.2 for SYN-SENT). */
-	if (g->flags & TCP_RST) {
-		if (!has_ack)
-			return TCP_V_DROP;
-		stack_count(s, CNT_TCP_RST_RX);
-		tcb_set_error(t, -ECONNREFUSED);
-		tcp_set_state(s, t, TCP_CLOSED, TCP_WHY_RCV_RST);
-		return TCP_V_DONE;
-	}
-	/* Fourth: the SYN. Data and FIN in it are left for the peer to resend. */
-	if (!(g->flags & TCP_SYN))
-		return TCP_V_DROP;
-	tcp_synsent_syn(s, t, g);
-	if (!has_ack) {
-		/* Simultaneous open (MUST-10): SYN-RECEIVED, send <SEQ=ISS><ACK=RCV.NXT><SYN,ACK>. */
-		t->passive = false;
-		t->snd_nxt = t->iss;
-		tcp_set_state(s, t, TCP_SYN_RECEIVED, TCP_WHY_RCV_SYN);
-		return TCP_V_DONE;
-	}
-	tcp_ack_rtt(s, t, g);
-	t->snd_una = g->h.ack;
-	t->rexmt_count = 0;
-	stack_timer_cancel(s, &t->rexmt);
-	tcp_cc_init(t);
-	tcp_set_state(s, t, TCP_ESTABLISHED, TCP_WHY_RCV_SYN_ACK);
-	if (t->fin_queued)
-		tcp_set_state(s, t, TCP_FIN_WAIT_1, TCP_WHY_USER_CLOSE);
-	return TCP_V_DONE;
+        /* First: an ACK must acknowledge our SYN and nothing beyond it. */
+        if (has_ack && (seq_leq(g->h.ack, t->iss) || seq_gt(g->h.ack, t->snd_max)))
+                return (g->flags & TCP_RST) ? TCP_V_DROP : TCP_V_RST;
+        /* Second: a reset counts only with an acceptable ACK (RFC 5961 3.2 for SYN-SENT). */
+        if (g->flags & TCP_RST) {
+                if (!has_ack)
+                        return TCP_V_DROP;
+                stack_count(s, CNT_TCP_RST_RX);
+                tcb_set_error(t, -ECONNREFUSED);
+                tcp_set_state(s, t, TCP_CLOSED, TCP_WHY_RCV_RST);
+                return TCP_V_DONE;
+        }
+        /* Fourth: the SYN. Data and FIN in it are left for the peer to resend. */
+        if (!(g->flags & TCP_SYN))
+                return TCP_V_DROP;
+        tcp_synsent_syn(s, t, g);
+        if (!has_ack) {
+                /* Simultaneous open (MUST-10): SYN-RECEIVED, send <SEQ=ISS><ACK=RCV.NXT><SYN,ACK>.
+                 */
+                t->passive = false;
+                t->snd_nxt = t->iss;
+                tcp_set_state(s, t, TCP_SYN_RECEIVED, TCP_WHY_RCV_SYN);
+                return TCP_V_DONE;
+        }
+        tcp_ack_rtt(s, t, g);
+        t->snd_una = g->h.ack;
+        t->rexmt_count = 0;
+        stack_timer_cancel(s, &t->rexmt);
+        tcp_cc_init(t);
+        tcp_set_state(s, t, TCP_ESTABLISHED, TCP_WHY_RCV_SYN_ACK);
+        if (t->fin_queued)
+                tcp_set_state(s, t, TCP_FIN_WAIT_1, TCP_WHY_USER_CLOSE);
+        return TCP_V_DONE;
 }
 
 /* RFC 6191 and RFC 9293 MAY-2: a new SYN may end TIME-WAIT early when it is clearly from
@@ -204,65 +205,65 @@ tcp_in_synsent(struct stack *s, struct tcb *t, const struct tcp_seg *g)
 static bool
 tcp_time_wait_reuse(struct stack *s, struct tcb *t, struct tcp_seg *g)
 {
-	bool newer;
+        bool newer;
 
-	if ((g->flags & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN)
-		return false;
-	if (!tcb_find_listener(s, g->dst, g->h.dport))
-		return false;
-	if (t->ts_ok && g->h.opts.has_ts)
-		newer = seq_gt(g->h.opts.tsval, t->ts_recent);
-	else
-		newer = seq_gt(g->seq, t->rcv_nxt);
-	if (!newer)
-		return false;
-	g->tw_reuse = true;
-	g->tw_snd_nxt = t->snd_nxt;
-	tcp_set_state(s, t, TCP_CLOSED, TCP_WHY_TIME_WAIT_REUSE);
-	return true;
+        if ((g->flags & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN)
+                return false;
+        if (!tcb_find_listener(s, g->dst, g->h.dport))
+                return false;
+        if (t->ts_ok && g->h.opts.has_ts)
+                newer = seq_gt(g->h.opts.tsval, t->ts_recent);
+        else
+                newer = seq_gt(g->seq, t->rcv_nxt);
+        if (!newer)
+                return false;
+        g->tw_reuse = true;
+        g->tw_snd_nxt = t->snd_nxt;
+        tcp_set_state(s, t, TCP_CLOSED, TCP_WHY_TIME_WAIT_REUSE);
+        return true;
 }
 
 static enum tcp_verdict
 tcp_dispatch(struct stack *s, struct tcb *t, struct tcp_seg *g)
 {
-	switch (t->state) {
-	case TCP_LISTEN:
-		return tcp_in_listen(s, t, g);
-	case TCP_SYN_SENT:
-		return tcp_in_synsent(s, t, g);
-	default:
-		return tcp_in_other(s, t, g);
-	}
+        switch (t->state) {
+        case TCP_LISTEN:
+                return tcp_in_listen(s, t, g);
+        case TCP_SYN_SENT:
+                return tcp_in_synsent(s, t, g);
+        default:
+                return tcp_in_other(s, t, g);
+        }
 }
 
 void
 tcp_input(struct stack *s, struct pkt *p, const struct ipv4_hdr *ih)
 {
-	struct tcp_seg g;
-	struct tcb *t;
-	enum tcp_verdict v;
+        struct tcp_seg g;
+        struct tcb *t;
+        enum tcp_verdict v;
 
-	stack_count(s, CNT_TCP_RX);
-	if (tcp_validate(s, p, ih, &g) < 0)
-		goto out;
-	t = tcb_lookup(s, g.dst, g.h.dport, g.src, g.h.sport);
-	if (t && t->state == TCP_TIME_WAIT && tcp_time_wait_reuse(s, t, &g))
-		t = NULL;
-	if (!t)
-		t = tcb_find_listener(s, g.dst, g.h.dport);
-	v = t ? tcp_dispatch(s, t, &g) : tcp_in_closed(s, &g);
-	switch (v) {
-	case TCP_V_RST:
-		tcp_send_rst_reply(s, &g);
-		break;
-	case TCP_V_ACK:
-		t->ack_now = true;
-		break;
-	default:
-		break;
-	}
-	if (t && t->state != TCP_LISTEN && t->state != TCP_CLOSED)
-		tcb_mark_dirty(s, t);
+        stack_count(s, CNT_TCP_RX);
+        if (tcp_validate(s, p, ih, &g) < 0)
+                goto out;
+        t = tcb_lookup(s, g.dst, g.h.dport, g.src, g.h.sport);
+        if (t && t->state == TCP_TIME_WAIT && tcp_time_wait_reuse(s, t, &g))
+                t = NULL;
+        if (!t)
+                t = tcb_find_listener(s, g.dst, g.h.dport);
+        v = t ? tcp_dispatch(s, t, &g) : tcp_in_closed(s, &g);
+        switch (v) {
+        case TCP_V_RST:
+                tcp_send_rst_reply(s, &g);
+                break;
+        case TCP_V_ACK:
+                t->ack_now = true;
+                break;
+        default:
+                break;
+        }
+        if (t && t->state != TCP_LISTEN && t->state != TCP_CLOSED)
+                tcb_mark_dirty(s, t);
 out:
-	pkt_free(s, p);
+        pkt_free(s, p);
 }

@@ -8,298 +8,299 @@
 #include "stack/tcp/tcb.h"
 #include "stack/tcp/tcp_seq.h"
 
-#define TCP_CHALLENGE_PER_S 10             /* RFC 5961 7: per connection, not host-wide */
+#define TCP_CHALLENGE_PER_S 10                     /* RFC 5961 7: per connection, not host-wide */
 #define TCP_PAWS_IDLE_US (24ull * 86400 * 1000000) /* RFC 7323 5.5: 24 days */
 
 bool
 tcp_challenge_ok(struct stack *s, struct tcb *t)
 {
-	if (s->now_us - t->challenge_start_us >= 1000000) {
-		t->challenge_start_us = s->now_us;
-		t->challenge_acks = 0;
-	}
-	if (t->challenge_acks >= TCP_CHALLENGE_PER_S) {
-		stack_count(s, CNT_TCP_CHALLENGE_LIMITED);
-		return false;
-	}
-	t->challenge_acks++;
-	stack_count(s, CNT_TCP_CHALLENGE_ACK);
-	return true;
+        if (s->now_us - t->challenge_start_us >= 1000000) {
+                t->challenge_start_us = s->now_us;
+                t->challenge_acks = 0;
+        }
+        if (t->challenge_acks >= TCP_CHALLENGE_PER_S) {
+                stack_count(s, CNT_TCP_CHALLENGE_LIMITED);
+                return false;
+        }
+        t->challenge_acks++;
+        stack_count(s, CNT_TCP_CHALLENGE_ACK);
+        return true;
 }
 
 static enum tcp_verdict
 tcp_challenge(struct stack *s, struct tcb *t)
 {
-	return tcp_challenge_ok(s, t) ? TCP_V_ACK : TCP_V_DROP;
+        return tcp_challenge_ok(s, t) ? TCP_V_ACK : TCP_V_DROP;
 }
 
 /* RFC 7323 5.3 R1: reject an old duplicate by its timestamp (not a RST). */
 static bool
 tcp_paws_reject(struct stack *s, struct tcb *t, const struct tcp_seg *g)
 {
-	if (!t->ts_ok || !g->h.opts.has_ts || (g->flags & TCP_RST))
-		return false;
-	if (!seq_lt(g->h.opts.tsval, t->ts_recent))
-		return false;
-	if (s->now_us - t->ts_recent_us > TCP_PAWS_IDLE_US) {
-		t->ts_recent = g->h.opts.tsval; /* RFC 7323 5.5: TS.Recent is too old to trust */
-		t->ts_recent_us = s->now_us;
-		return false;
-	}
-	stack_count(s, CNT_TCP_RX_PAWS);
-	return true;
+        if (!t->ts_ok || !g->h.opts.has_ts || (g->flags & TCP_RST))
+                return false;
+        if (!seq_lt(g->h.opts.tsval, t->ts_recent))
+                return false;
+        if (s->now_us - t->ts_recent_us > TCP_PAWS_IDLE_US) {
+                t->ts_recent = g->h.opts.tsval; /* RFC 7323 5.5: TS.Recent is too old to trust */
+                t->ts_recent_us = s->now_us;
+                return false;
+        }
+        stack_count(s, CNT_TCP_RX_PAWS);
+        return true;
 }
 
 /* The acceptability table of RFC 9293 3.10.7.4 "first". */
 static bool
 tcp_seq_acceptable(const struct tcb *t, const struct tcp_seg *g, uint32_t wnd)
 {
-	uint32_t len = tcp_seg_len(g);
+        uint32_t len = tcp_seg_len(g);
 
-	if (len == 0)
-		return wnd == 0 ? g->seq == t->rcv_nxt : seq_in(g->seq, t->rcv_nxt, t->rcv_nxt + wnd);
-	if (wnd == 0)
-		return false;
-	return seq_in(g->seq, t->rcv_nxt, t->rcv_nxt + wnd) ||
-	       seq_in(g->seq + len - 1, t->rcv_nxt, t->rcv_nxt + wnd);
+        if (len == 0)
+                return wnd == 0 ? g->seq == t->rcv_nxt
+                                : seq_in(g->seq, t->rcv_nxt, t->rcv_nxt + wnd);
+        if (wnd == 0)
+                return false;
+        return seq_in(g->seq, t->rcv_nxt, t->rcv_nxt + wnd) ||
+               seq_in(g->seq + len - 1, t->rcv_nxt, t->rcv_nxt + wnd);
 }
 
 /* Cut data before RCV.NXT and beyond the window; a FIN past the window goes too. */
 static void
 tcp_trim(const struct tcb *t, struct tcp_seg *g, uint32_t wnd)
 {
-	uint32_t dseq = g->seq + ((g->flags & TCP_SYN) ? 1u : 0u);
-	uint32_t right = t->rcv_nxt + wnd;
+        uint32_t dseq = g->seq + ((g->flags & TCP_SYN) ? 1u : 0u);
+        uint32_t right = t->rcv_nxt + wnd;
 
-	if (seq_lt(dseq, t->rcv_nxt)) {
-		uint32_t cut = t->rcv_nxt - dseq;
-		if (cut >= g->len) {
-			cut = g->len;
-		}
-		g->data += cut;
-		g->len -= cut;
-		dseq += cut;
-		g->seq = dseq; /* a SYN before RCV.NXT is kept as a flag for the SYN step */
-		if (g->flags & TCP_SYN)
-			g->seq--;
-	}
-	if (seq_gt(dseq + g->len, right)) {
-		g->len = seq_gt(right, dseq) ? right - dseq : 0;
-		g->flags &= (uint8_t)~TCP_FIN;
-	}
+        if (seq_lt(dseq, t->rcv_nxt)) {
+                uint32_t cut = t->rcv_nxt - dseq;
+                if (cut >= g->len) {
+                        cut = g->len;
+                }
+                g->data += cut;
+                g->len -= cut;
+                dseq += cut;
+                g->seq = dseq; /* a SYN before RCV.NXT is kept as a flag for the SYN step */
+                if (g->flags & TCP_SYN)
+                        g->seq--;
+        }
+        if (seq_gt(dseq + g->len, right)) {
+                g->len = seq_gt(right, dseq) ? right - dseq : 0;
+                g->flags &= (uint8_t)~TCP_FIN;
+        }
 }
 
 /* First: sequence number check (RFC 9293 3.10.7.4), after PAWS (RFC 7323 5.3). */
 static enum tcp_verdict
 tcp_step_seq(struct stack *s, struct tcb *t, struct tcp_seg *g)
 {
-	uint32_t wnd = seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
+        uint32_t wnd = seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
 
-	if (tcp_paws_reject(s, t, g))
-		return TCP_V_ACK;
-	if (!tcp_seq_acceptable(t, g, wnd)) {
-		/* A zero window still takes ACKs, URGs and RSTs: a probe at RCV.NXT is
-		 * processed with its data cut (3.10.7.4, MUST-37 on the other side). */
-		if (!(wnd == 0 && g->seq == t->rcv_nxt)) {
-			stack_count(s, CNT_TCP_RX_UNACCEPTABLE);
-			if (g->flags & TCP_RST)
-				return TCP_V_DROP;
-			/* TIME-WAIT: a resent FIN is re-acknowledged and restarts 2MSL. */
-			if (t->state == TCP_TIME_WAIT && (g->flags & TCP_FIN))
-				stack_timer_arm(s, &t->timewait, 2 * tcp_msl_us(s));
-			return TCP_V_ACK;
-		}
-		t->ack_now = true;
-	}
-	tcp_trim(t, g, wnd);
-	/* RFC 7323 4.3: remember the timestamp of a segment that covers Last.ACK.sent. */
-	if (t->ts_ok && g->h.opts.has_ts && seq_geq(g->h.opts.tsval, t->ts_recent) &&
-	    seq_leq(g->h.seq, t->last_ack_sent)) {
-		t->ts_recent = g->h.opts.tsval;
-		t->ts_recent_us = s->now_us;
-	}
-	tcp_keepalive_reset(s, t);
-	return TCP_V_CONTINUE;
+        if (tcp_paws_reject(s, t, g))
+                return TCP_V_ACK;
+        if (!tcp_seq_acceptable(t, g, wnd)) {
+                /* A zero window still takes ACKs, URGs and RSTs: a probe at RCV.NXT is
+                 * processed with its data cut (3.10.7.4, MUST-37 on the other side). */
+                if (!(wnd == 0 && g->seq == t->rcv_nxt)) {
+                        stack_count(s, CNT_TCP_RX_UNACCEPTABLE);
+                        if (g->flags & TCP_RST)
+                                return TCP_V_DROP;
+                        /* TIME-WAIT: a resent FIN is re-acknowledged and restarts 2MSL. */
+                        if (t->state == TCP_TIME_WAIT && (g->flags & TCP_FIN))
+                                stack_timer_arm(s, &t->timewait, 2 * tcp_msl_us(s));
+                        return TCP_V_ACK;
+                }
+                t->ack_now = true;
+        }
+        tcp_trim(t, g, wnd);
+        /* RFC 7323 4.3: remember the timestamp of a segment that covers Last.ACK.sent. */
+        if (t->ts_ok && g->h.opts.has_ts && seq_geq(g->h.opts.tsval, t->ts_recent) &&
+            seq_leq(g->h.seq, t->last_ack_sent)) {
+                t->ts_recent = g->h.opts.tsval;
+                t->ts_recent_us = s->now_us;
+        }
+        tcp_keepalive_reset(s, t);
+        return TCP_V_CONTINUE;
 }
 
 /* Second: RST (RFC 9293 3.10.7.4, RFC 5961 3.2: only an exact match resets). */
 static enum tcp_verdict
 tcp_step_rst(struct stack *s, struct tcb *t, struct tcp_seg *g)
 {
-	if (!(g->flags & TCP_RST))
-		return TCP_V_CONTINUE;
-	stack_count(s, CNT_TCP_RST_RX);
-	if (g->h.seq != t->rcv_nxt)
-		return tcp_challenge(s, t);
-	switch (t->state) {
-	case TCP_SYN_RECEIVED:
-		if (t->passive) { /* MUST-11: back to LISTEN, which the listener still is */
-			tcp_set_state(s, t, TCP_CLOSED, TCP_WHY_RCV_RST_BACK_TO_LISTEN);
-			return TCP_V_DONE;
-		}
-		tcb_set_error(t, -ECONNREFUSED);
-		break;
-	case TCP_ESTABLISHED:
-	case TCP_FIN_WAIT_1:
-	case TCP_FIN_WAIT_2:
-	case TCP_CLOSE_WAIT:
-		/* MUST-12: the user sees ECONNRESET, not an end of stream; queues flushed. */
-		tcb_set_error(t, -ECONNRESET);
-		ring_reset(&t->rcv);
-		ring_reset(&t->snd);
-		t->n_ooo = 0;
-		break;
-	default:
-		break;
-	}
-	tcp_set_state(s, t, TCP_CLOSED, TCP_WHY_RCV_RST);
-	return TCP_V_DONE;
+        if (!(g->flags & TCP_RST))
+                return TCP_V_CONTINUE;
+        stack_count(s, CNT_TCP_RST_RX);
+        if (g->h.seq != t->rcv_nxt)
+                return tcp_challenge(s, t);
+        switch (t->state) {
+        case TCP_SYN_RECEIVED:
+                if (t->passive) { /* MUST-11: back to LISTEN, which the listener still is */
+                        tcp_set_state(s, t, TCP_CLOSED, TCP_WHY_RCV_RST_BACK_TO_LISTEN);
+                        return TCP_V_DONE;
+                }
+                tcb_set_error(t, -ECONNREFUSED);
+                break;
+        case TCP_ESTABLISHED:
+        case TCP_FIN_WAIT_1:
+        case TCP_FIN_WAIT_2:
+        case TCP_CLOSE_WAIT:
+                /* MUST-12: the user sees ECONNRESET, not an end of stream; queues flushed. */
+                tcb_set_error(t, -ECONNRESET);
+                ring_reset(&t->rcv);
+                ring_reset(&t->snd);
+                t->n_ooo = 0;
+                break;
+        default:
+                break;
+        }
+        tcp_set_state(s, t, TCP_CLOSED, TCP_WHY_RCV_RST);
+        return TCP_V_DONE;
 }
 
 /* Fourth: SYN (RFC 9293 3.10.7.4; RFC 5961 4.2 challenge ACK in synchronized states). */
 static enum tcp_verdict
 tcp_step_syn(struct stack *s, struct tcb *t, struct tcp_seg *g)
 {
-	if (!(g->flags & TCP_SYN))
-		return TCP_V_CONTINUE;
-	if (t->state == TCP_SYN_RECEIVED && t->passive) {
-		tcp_set_state(s, t, TCP_CLOSED, TCP_WHY_RCV_RST_BACK_TO_LISTEN);
-		return TCP_V_DONE;
-	}
-	return tcp_challenge(s, t);
+        if (!(g->flags & TCP_SYN))
+                return TCP_V_CONTINUE;
+        if (t->state == TCP_SYN_RECEIVED && t->passive) {
+                tcp_set_state(s, t, TCP_CLOSED, TCP_WHY_RCV_RST_BACK_TO_LISTEN);
+                return TCP_V_DONE;
+        }
+        return tcp_challenge(s, t);
 }
 
 void
 tcp_ack_rtt(struct stack *s, struct tcb *t, const struct tcp_seg *g)
 {
-	if (t->ts_ok && g->h.opts.has_ts && g->h.opts.tsecr) {
-		uint32_t ms = tcb_ts_now(s, t) - g->h.opts.tsecr;
-		if (ms < 600000) /* ignore nonsense echoes */
-			tcp_rtt_sample(s, t, ms * 1000u);
-		return;
-	}
-	if (t->rtt_timing && seq_gt(g->h.ack, t->rtt_seq)) {
-		t->rtt_timing = false;
-		tcp_rtt_sample(s, t, (uint32_t)(s->now_us - t->rtt_start_us));
-	}
+        if (t->ts_ok && g->h.opts.has_ts && g->h.opts.tsecr) {
+                uint32_t ms = tcb_ts_now(s, t) - g->h.opts.tsecr;
+                if (ms < 600000) /* ignore nonsense echoes */
+                        tcp_rtt_sample(s, t, ms * 1000u);
+                return;
+        }
+        if (t->rtt_timing && seq_gt(g->h.ack, t->rtt_seq)) {
+                t->rtt_timing = false;
+                tcp_rtt_sample(s, t, (uint32_t)(s->now_us - t->rtt_start_us));
+        }
 }
 
 /* New data acknowledged: free it from the send ring and update RTT, timers and cwnd. */
 static void
 tcp_ack_new(struct stack *s, struct tcb *t, const struct tcp_seg *g)
 {
-	uint32_t ack = g->h.ack;
-	uint32_t seq0 = tcb_snd_seq0(t);
-	uint32_t upto = seq_min(ack, tcb_fin_seq(t));
-	uint32_t acked = ack - t->snd_una;
+        uint32_t ack = g->h.ack;
+        uint32_t seq0 = tcb_snd_seq0(t);
+        uint32_t upto = seq_min(ack, tcb_fin_seq(t));
+        uint32_t acked = ack - t->snd_una;
 
-	/* Decide before SND.UNA moves: once the FIN is acknowledged SND.UNA is one past the
-	 * data and the ring is empty, so the FIN's sequence number can no longer be derived. */
-	if (t->fin_queued && seq_gt(ack, tcb_fin_seq(t)))
-		t->fin_acked = true;
-	tcp_ack_rtt(s, t, g);
-	if (seq_gt(upto, seq0))
-		ring_discard(&t->snd, upto - seq0);
-	t->snd_una = ack;
-	if (seq_lt(t->snd_nxt, ack))
-		t->snd_nxt = ack;
-	t->rexmt_count = 0;
-	t->persist_shift = 0;
-	/* RFC 6298 (5.2) all acknowledged: stop; (5.3) else restart the timer. */
-	if (t->snd_una == t->snd_max)
-		stack_timer_cancel(s, &t->rexmt);
-	else
-		tcp_rexmt_arm(s, t);
-	tcp_sack_update(t, &g->h.opts);
-	tcp_cc_ack(s, t, ack, acked);
+        /* Decide before SND.UNA moves: once the FIN is acknowledged SND.UNA is one past the
+         * data and the ring is empty, so the FIN's sequence number can no longer be derived. */
+        if (t->fin_queued && seq_gt(ack, tcb_fin_seq(t)))
+                t->fin_acked = true;
+        tcp_ack_rtt(s, t, g);
+        if (seq_gt(upto, seq0))
+                ring_discard(&t->snd, upto - seq0);
+        t->snd_una = ack;
+        if (seq_lt(t->snd_nxt, ack))
+                t->snd_nxt = ack;
+        t->rexmt_count = 0;
+        t->persist_shift = 0;
+        /* RFC 6298 (5.2) all acknowledged: stop; (5.3) else restart the timer. */
+        if (t->snd_una == t->snd_max)
+                stack_timer_cancel(s, &t->rexmt);
+        else
+                tcp_rexmt_arm(s, t);
+        tcp_sack_update(t, &g->h.opts);
+        tcp_cc_ack(s, t, ack, acked);
 }
 
 /* RFC 9293 3.10.7.4 fifth, ESTABLISHED processing of SEG.ACK and the send window. */
 static void
 tcp_ack_update(struct stack *s, struct tcb *t, const struct tcp_seg *g)
 {
-	uint32_t ack = g->h.ack;
-	uint32_t wnd = (uint32_t)g->h.wnd << t->snd_wscale;
+        uint32_t ack = g->h.ack;
+        uint32_t wnd = (uint32_t)g->h.wnd << t->snd_wscale;
 
-	if (seq_gt(ack, t->snd_una)) {
-		tcp_ack_new(s, t, g);
-	} else if (ack == t->snd_una && g->len == 0 && !(g->flags & (TCP_SYN | TCP_FIN)) &&
-		   wnd == t->snd_wnd && t->snd_una != t->snd_max) {
-		/* RFC 5681 2 "DUPLICATE ACKNOWLEDGMENT". */
-		tcp_sack_update(t, &g->h.opts);
-		tcp_cc_dupack(s, t);
-	}
-	/* Window update: only from a newer segment (SND.WL1/WL2 rule). */
-	if (seq_lt(t->snd_wl1, g->seq) || (t->snd_wl1 == g->seq && seq_leq(t->snd_wl2, ack))) {
-		t->snd_wnd = wnd;
-		t->snd_wl1 = g->seq;
-		t->snd_wl2 = ack;
-		if (wnd > t->max_snd_wnd)
-			t->max_snd_wnd = wnd;
-		if (wnd > 0)
-			stack_timer_cancel(s, &t->persist);
-	}
+        if (seq_gt(ack, t->snd_una)) {
+                tcp_ack_new(s, t, g);
+        } else if (ack == t->snd_una && g->len == 0 && !(g->flags & (TCP_SYN | TCP_FIN)) &&
+                   wnd == t->snd_wnd && t->snd_una != t->snd_max) {
+                /* RFC 5681 2 "DUPLICATE ACKNOWLEDGMENT". */
+                tcp_sack_update(t, &g->h.opts);
+                tcp_cc_dupack(s, t);
+        }
+        /* Window update: only from a newer segment (SND.WL1/WL2 rule). */
+        if (seq_lt(t->snd_wl1, g->seq) || (t->snd_wl1 == g->seq && seq_leq(t->snd_wl2, ack))) {
+                t->snd_wnd = wnd;
+                t->snd_wl1 = g->seq;
+                t->snd_wl2 = ack;
+                if (wnd > t->max_snd_wnd)
+                        t->max_snd_wnd = wnd;
+                if (wnd > 0)
+                        stack_timer_cancel(s, &t->persist);
+        }
 }
 
 /* SYN-RECEIVED: the ACK of our SYN moves to ESTABLISHED (or the queued close continues). */
 static enum tcp_verdict
 tcp_ack_synrcvd(struct stack *s, struct tcb *t, struct tcp_seg *g)
 {
-	if (!seq_lt(t->snd_una, g->h.ack) || !seq_leq(g->h.ack, t->snd_max))
-		return TCP_V_RST; /* <SEQ=SEG.ACK><CTL=RST> */
-	t->snd_wnd = (uint32_t)g->h.wnd << t->snd_wscale;
-	t->max_snd_wnd = t->snd_wnd;
-	t->snd_wl1 = g->seq;
-	t->snd_wl2 = g->h.ack;
-	tcp_ack_rtt(s, t, g);
-	t->snd_una = g->h.ack;
-	if (seq_lt(t->snd_nxt, t->snd_una))
-		t->snd_nxt = t->snd_una;
-	t->rexmt_count = 0;
-	stack_timer_cancel(s, &t->rexmt);
-	tcp_cc_init(t);
-	tcp_set_state(s, t, TCP_ESTABLISHED, TCP_WHY_RCV_ACK_OF_SYN);
-	if (t->fin_queued)
-		tcp_set_state(s, t, TCP_FIN_WAIT_1, TCP_WHY_USER_CLOSE);
-	return TCP_V_CONTINUE;
+        if (!seq_lt(t->snd_una, g->h.ack) || !seq_leq(g->h.ack, t->snd_max))
+                return TCP_V_RST; /* <SEQ=SEG.ACK><CTL=RST> */
+        t->snd_wnd = (uint32_t)g->h.wnd << t->snd_wscale;
+        t->max_snd_wnd = t->snd_wnd;
+        t->snd_wl1 = g->seq;
+        t->snd_wl2 = g->h.ack;
+        tcp_ack_rtt(s, t, g);
+        t->snd_una = g->h.ack;
+        if (seq_lt(t->snd_nxt, t->snd_una))
+                t->snd_nxt = t->snd_una;
+        t->rexmt_count = 0;
+        stack_timer_cancel(s, &t->rexmt);
+        tcp_cc_init(t);
+        tcp_set_state(s, t, TCP_ESTABLISHED, TCP_WHY_RCV_ACK_OF_SYN);
+        if (t->fin_queued)
+                tcp_set_state(s, t, TCP_FIN_WAIT_1, TCP_WHY_USER_CLOSE);
+        return TCP_V_CONTINUE;
 }
 
 /* Fifth: ACK (RFC 9293 3.10.7.4; RFC 5961 5.2 ACK-value check, MAY-12). */
 static enum tcp_verdict
 tcp_step_ack(struct stack *s, struct tcb *t, struct tcp_seg *g)
 {
-	uint32_t ack = g->h.ack;
+        uint32_t ack = g->h.ack;
 
-	if (!(g->flags & TCP_ACK))
-		return TCP_V_DROP;
-	if (t->state == TCP_SYN_RECEIVED)
-		return tcp_ack_synrcvd(s, t, g);
-	/* Acceptable: SND.UNA - MAX.SND.WND <= SEG.ACK <= SND.NXT (SND.MAX after go-back-N). */
-	if (seq_gt(ack, t->snd_max) || seq_lt(ack, t->snd_una - t->max_snd_wnd))
-		return tcp_challenge(s, t);
-	if (t->state == TCP_TIME_WAIT)
-		return TCP_V_CONTINUE;
-	tcp_ack_update(s, t, g);
-	switch (t->state) {
-	case TCP_FIN_WAIT_1:
-		if (tcb_fin_acked(t))
-			tcp_set_state(s, t, TCP_FIN_WAIT_2, TCP_WHY_RCV_ACK_OF_FIN);
-		break;
-	case TCP_CLOSING:
-		if (!tcb_fin_acked(t))
-			return TCP_V_DROP;
-		tcp_set_state(s, t, TCP_TIME_WAIT, TCP_WHY_RCV_ACK_OF_FIN);
-		return TCP_V_DONE;
-	case TCP_LAST_ACK:
-		if (tcb_fin_acked(t)) {
-			tcp_set_state(s, t, TCP_CLOSED, TCP_WHY_RCV_ACK_OF_FIN);
-			return TCP_V_DONE;
-		}
-		break;
-	default:
-		break;
-	}
-	return TCP_V_CONTINUE;
+        if (!(g->flags & TCP_ACK))
+                return TCP_V_DROP;
+        if (t->state == TCP_SYN_RECEIVED)
+                return tcp_ack_synrcvd(s, t, g);
+        /* Acceptable: SND.UNA - MAX.SND.WND <= SEG.ACK <= SND.NXT (SND.MAX after go-back-N). */
+        if (seq_gt(ack, t->snd_max) || seq_lt(ack, t->snd_una - t->max_snd_wnd))
+                return tcp_challenge(s, t);
+        if (t->state == TCP_TIME_WAIT)
+                return TCP_V_CONTINUE;
+        tcp_ack_update(s, t, g);
+        switch (t->state) {
+        case TCP_FIN_WAIT_1:
+                if (tcb_fin_acked(t))
+                        tcp_set_state(s, t, TCP_FIN_WAIT_2, TCP_WHY_RCV_ACK_OF_FIN);
+                break;
+        case TCP_CLOSING:
+                if (!tcb_fin_acked(t))
+                        return TCP_V_DROP;
+                tcp_set_state(s, t, TCP_TIME_WAIT, TCP_WHY_RCV_ACK_OF_FIN);
+                return TCP_V_DONE;
+        case TCP_LAST_ACK:
+                if (tcb_fin_acked(t)) {
+                        tcp_set_state(s, t, TCP_CLOSED, TCP_WHY_RCV_ACK_OF_FIN);
+                        return TCP_V_DONE;
+                }
+                break;
+        default:
+                break;
+        }
+        return TCP_V_CONTINUE;
 }
 
 /* Sixth: URG (RFC 9293 3.10.7.4, RFC 6093). Only RCV.UP is kept: urgent data stays in the
@@ -307,121 +308,121 @@ tcp_step_ack(struct stack *s, struct tcb *t, struct tcp_seg *g)
 static enum tcp_verdict
 tcp_step_urg(struct stack *s, struct tcb *t, struct tcp_seg *g)
 {
-	(void)s;
-	if ((g->flags & TCP_URG) && t->state >= TCP_ESTABLISHED && t->state <= TCP_FIN_WAIT_2 &&
-	    g->h.urp)
-		t->rcv_up = seq_max(t->rcv_up, g->h.seq + g->h.urp);
-	return TCP_V_CONTINUE;
+        (void)s;
+        if ((g->flags & TCP_URG) && t->state >= TCP_ESTABLISHED && t->state <= TCP_FIN_WAIT_2 &&
+            g->h.urp)
+                t->rcv_up = seq_max(t->rcv_up, g->h.seq + g->h.urp);
+        return TCP_V_CONTINUE;
 }
 
 /* In-order data: into the ring, then whatever the reassembly queue now completes. */
 static void
 tcp_text_in_order(struct stack *s, struct tcb *t, struct tcp_seg *g)
 {
-	bool had_holes = t->n_ooo > 0;
-	uint32_t n = (uint32_t)ring_write(&t->rcv, g->data, g->len);
+        bool had_holes = t->n_ooo > 0;
+        uint32_t n = (uint32_t)ring_write(&t->rcv, g->data, g->len);
 
-	t->rcv_nxt += n;
-	tcp_reass_pull(t); /* advances RCV.NXT over what the queue completes */
-	/* RFC 5681 4.2: ACK at once when a hole was filled; RFC 9293 3.8.6.3 (SHLD-19):
-	 * at least every second full segment; otherwise delay (MUST-40: < 0.5 s). */
-	if (had_holes || n < g->len || ++t->segs_unacked >= 2)
-		t->ack_now = true;
-	else if (!timer_is_armed(&t->delack))
-		stack_timer_arm(s, &t->delack, TCP_DELACK_US);
+        t->rcv_nxt += n;
+        tcp_reass_pull(t); /* advances RCV.NXT over what the queue completes */
+        /* RFC 5681 4.2: ACK at once when a hole was filled; RFC 9293 3.8.6.3 (SHLD-19):
+         * at least every second full segment; otherwise delay (MUST-40: < 0.5 s). */
+        if (had_holes || n < g->len || ++t->segs_unacked >= 2)
+                t->ack_now = true;
+        else if (!timer_is_armed(&t->delack))
+                stack_timer_arm(s, &t->delack, TCP_DELACK_US);
 }
 
 /* Seventh: segment text (RFC 9293 3.10.7.4). */
 static enum tcp_verdict
 tcp_step_text(struct stack *s, struct tcb *t, struct tcp_seg *g)
 {
-	if (g->len == 0)
-		return TCP_V_CONTINUE;
-	if (t->state != TCP_ESTABLISHED && t->state != TCP_FIN_WAIT_1 &&
-	    t->state != TCP_FIN_WAIT_2) {
-		g->len = 0; /* after the peer's FIN no data can be valid: ignore it */
-		return TCP_V_CONTINUE;
-	}
-	if (t->user_closed) {
-		/* RFC 1122 4.2.2.13: data arriving after CLOSE is lost; say so with a RST. */
-		tcp_send_rst_tcb(s, t);
-		tcp_set_state(s, t, TCP_CLOSED, TCP_WHY_DATA_AFTER_CLOSE);
-		return TCP_V_DONE;
-	}
-	if (g->seq == t->rcv_nxt) {
-		tcp_text_in_order(s, t, g);
-		return TCP_V_CONTINUE;
-	}
-	/* Out of order: keep it, and send a duplicate ACK at once (RFC 5681 4.2, RFC 9293
-	 * 3.10.7.4 "out-of-order segments ... should be acknowledged immediately"). */
-	if ((g->flags & TCP_FIN) && tcp_reass_add(s, t, g->seq, g->data, g->len)) {
-		t->rcv_fin_pending = true;
-		t->rcv_fin_seq = g->seq + g->len;
-	} else if (!(g->flags & TCP_FIN)) {
-		tcp_reass_add(s, t, g->seq, g->data, g->len);
-	}
-	t->ack_now = true;
-	tcp_output(s, t);
-	return TCP_V_DONE;
+        if (g->len == 0)
+                return TCP_V_CONTINUE;
+        if (t->state != TCP_ESTABLISHED && t->state != TCP_FIN_WAIT_1 &&
+            t->state != TCP_FIN_WAIT_2) {
+                g->len = 0; /* after the peer's FIN no data can be valid: ignore it */
+                return TCP_V_CONTINUE;
+        }
+        if (t->user_closed) {
+                /* RFC 1122 4.2.2.13: data arriving after CLOSE is lost; say so with a RST. */
+                tcp_send_rst_tcb(s, t);
+                tcp_set_state(s, t, TCP_CLOSED, TCP_WHY_DATA_AFTER_CLOSE);
+                return TCP_V_DONE;
+        }
+        if (g->seq == t->rcv_nxt) {
+                tcp_text_in_order(s, t, g);
+                return TCP_V_CONTINUE;
+        }
+        /* Out of order: keep it, and send a duplicate ACK at once (RFC 5681 4.2, RFC 9293
+         * 3.10.7.4 "out-of-order segments ... should be acknowledged immediately"). */
+        if ((g->flags & TCP_FIN) && tcp_reass_add(s, t, g->seq, g->data, g->len)) {
+                t->rcv_fin_pending = true;
+                t->rcv_fin_seq = g->seq + g->len;
+        } else if (!(g->flags & TCP_FIN)) {
+                tcp_reass_add(s, t, g->seq, g->data, g->len);
+        }
+        t->ack_now = true;
+        tcp_output(s, t);
+        return TCP_V_DONE;
 }
 
 /* Eighth: FIN (RFC 9293 3.10.7.4). */
 static enum tcp_verdict
 tcp_step_fin(struct stack *s, struct tcb *t, struct tcp_seg *g)
 {
-	bool fin = ((g->flags & TCP_FIN) && g->seq + g->len == t->rcv_nxt) ||
-		   (t->rcv_fin_pending && t->rcv_fin_seq == t->rcv_nxt);
+        bool fin = ((g->flags & TCP_FIN) && g->seq + g->len == t->rcv_nxt) ||
+                   (t->rcv_fin_pending && t->rcv_fin_seq == t->rcv_nxt);
 
-	if (!fin || t->fin_rcvd) {
-		if (fin && t->state == TCP_TIME_WAIT)
-			stack_timer_arm(s, &t->timewait, 2 * tcp_msl_us(s));
-		return TCP_V_DONE;
-	}
-	t->rcv_nxt++;
-	t->fin_rcvd = true;
-	t->rcv_fin_pending = false;
-	t->ack_now = true;
-	switch (t->state) {
-	case TCP_SYN_RECEIVED:
-	case TCP_ESTABLISHED:
-		tcp_set_state(s, t, TCP_CLOSE_WAIT, TCP_WHY_RCV_FIN);
-		break;
-	case TCP_FIN_WAIT_1:
-		if (tcb_fin_acked(t))
-			tcp_set_state(s, t, TCP_TIME_WAIT, TCP_WHY_RCV_FIN_ACK_OF_FIN);
-		else
-			tcp_set_state(s, t, TCP_CLOSING, TCP_WHY_RCV_FIN);
-		break;
-	case TCP_FIN_WAIT_2:
-		tcp_set_state(s, t, TCP_TIME_WAIT, TCP_WHY_RCV_FIN);
-		break;
-	default:
-		break;
-	}
-	return TCP_V_DONE;
+        if (!fin || t->fin_rcvd) {
+                if (fin && t->state == TCP_TIME_WAIT)
+                        stack_timer_arm(s, &t->timewait, 2 * tcp_msl_us(s));
+                return TCP_V_DONE;
+        }
+        t->rcv_nxt++;
+        t->fin_rcvd = true;
+        t->rcv_fin_pending = false;
+        t->ack_now = true;
+        switch (t->state) {
+        case TCP_SYN_RECEIVED:
+        case TCP_ESTABLISHED:
+                tcp_set_state(s, t, TCP_CLOSE_WAIT, TCP_WHY_RCV_FIN);
+                break;
+        case TCP_FIN_WAIT_1:
+                if (tcb_fin_acked(t))
+                        tcp_set_state(s, t, TCP_TIME_WAIT, TCP_WHY_RCV_FIN_ACK_OF_FIN);
+                else
+                        tcp_set_state(s, t, TCP_CLOSING, TCP_WHY_RCV_FIN);
+                break;
+        case TCP_FIN_WAIT_2:
+                tcp_set_state(s, t, TCP_TIME_WAIT, TCP_WHY_RCV_FIN);
+                break;
+        default:
+                break;
+        }
+        return TCP_V_DONE;
 }
 
 typedef enum tcp_verdict tcp_step_fn(struct stack *s, struct tcb *t, struct tcp_seg *g);
 
 /* The steps in the RFC's order; "third" (security/precedence) is not implemented (MAY). */
 static tcp_step_fn *const tcp_steps[] = {
-	tcp_step_seq, tcp_step_rst, tcp_step_syn, tcp_step_ack,
-	tcp_step_urg, tcp_step_text, tcp_step_fin,
+    tcp_step_seq, tcp_step_rst,  tcp_step_syn, tcp_step_ack,
+    tcp_step_urg, tcp_step_text, tcp_step_fin,
 };
 
 enum tcp_verdict
 tcp_in_other(struct stack *s, struct tcb *t, struct tcp_seg *g)
 {
-	/* SYN-RECEIVED: a retransmitted SYN means our SYN,ACK was lost: send it again. */
-	if (t->state == TCP_SYN_RECEIVED && (g->flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN &&
-	    g->seq == t->irs) {
-		t->snd_nxt = t->iss;
-		return TCP_V_DONE;
-	}
-	for (size_t i = 0; i < sizeof(tcp_steps) / sizeof(tcp_steps[0]); i++) {
-		enum tcp_verdict v = tcp_steps[i](s, t, g);
-		if (v != TCP_V_CONTINUE)
-			return v;
-	}
-	return TCP_V_DONE;
+        /* SYN-RECEIVED: a retransmitted SYN means our SYN,ACK was lost: send it again. */
+        if (t->state == TCP_SYN_RECEIVED && (g->flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN &&
+            g->seq == t->irs) {
+                t->snd_nxt = t->iss;
+                return TCP_V_DONE;
+        }
+        for (size_t i = 0; i < sizeof(tcp_steps) / sizeof(tcp_steps[0]); i++) {
+                enum tcp_verdict v = tcp_steps[i](s, t, g);
+                if (v != TCP_V_CONTINUE)
+                        return v;
+        }
+        return TCP_V_DONE;
 }

@@ -8,10 +8,10 @@
 #include "stack/tcp/tcb.h"
 #include "stack/tcp/tcp_seq.h"
 
-#define TCP_RTO_MIN_US 1000000u   /* RFC 6298 (2.4): 1 s */
-#define TCP_RTO_MAX_US 60000000u  /* RFC 6298 (2.5): at least 60 s */
-#define TCP_RTO_G_US 1000u        /* clock granularity G (1 ms timestamps) */
-#define TCP_SYN_R2_US 180000000u  /* RFC 9293 MUST-23: R2 for a SYN at least 3 minutes */
+#define TCP_RTO_MIN_US 1000000u        /* RFC 6298 (2.4): 1 s */
+#define TCP_RTO_MAX_US 60000000u       /* RFC 6298 (2.5): at least 60 s */
+#define TCP_RTO_G_US 1000u             /* clock granularity G (1 ms timestamps) */
+#define TCP_SYN_R2_US 180000000u       /* RFC 9293 MUST-23: R2 for a SYN at least 3 minutes */
 #define TCP_KEEP_IDLE_US 7200000000ull /* MUST-26: 2 hours by default */
 #define TCP_KEEP_INTVL_US 75000000u
 #define TCP_KEEP_PROBES 9
@@ -20,48 +20,48 @@
 uint64_t
 tcp_msl_us(const struct stack *s)
 {
-	return (uint64_t)(s->cfg.tcp_msl_ms ? s->cfg.tcp_msl_ms : TCP_DEFAULT_MSL_MS) * 1000u;
+        return (uint64_t)(s->cfg.tcp_msl_ms ? s->cfg.tcp_msl_ms : TCP_DEFAULT_MSL_MS) * 1000u;
 }
 
 /* The TCB that embeds timer tm at offset off (timers live inside struct tcb). */
 static inline struct tcb *
 tcb_of(struct timer *tm, size_t off)
 {
-	return (struct tcb *)(void *)((char *)tm - off);
+        return (struct tcb *)(void *)((char *)tm - off);
 }
 
 void
 tcp_rexmt_arm(struct stack *s, struct tcb *t)
 {
-	stack_timer_arm(s, &t->rexmt, t->rto_us);
+        stack_timer_arm(s, &t->rexmt, t->rto_us);
 }
 
 /* RFC 6298 (2.2), (2.3): SRTT/RTTVAR with alpha 1/8, beta 1/4; RTO clamped (2.4, 2.5). */
 void
 tcp_rtt_sample(struct stack *s, struct tcb *t, uint32_t rtt_us)
 {
-	struct trace_event ev = {
-		.t_us = s->now_us, .kind = TRACE_RTO, .id = t->id, .from = (int)rtt_us};
-	uint64_t rto;
+        struct trace_event ev = {
+            .t_us = s->now_us, .kind = TRACE_RTO, .id = t->id, .from = (int)rtt_us};
+        uint64_t rto;
 
-	if (!t->rtt_valid) {
-		t->srtt_us = rtt_us;
-		t->rttvar_us = rtt_us / 2;
-		t->rtt_valid = true;
-	} else {
-		uint32_t err = t->srtt_us > rtt_us ? t->srtt_us - rtt_us : rtt_us - t->srtt_us;
-		t->rttvar_us = t->rttvar_us - t->rttvar_us / 4 + err / 4;
-		t->srtt_us = t->srtt_us - t->srtt_us / 8 + rtt_us / 8;
-	}
-	rto = (uint64_t)t->srtt_us +
-	      (4u * t->rttvar_us > TCP_RTO_G_US ? 4u * t->rttvar_us : TCP_RTO_G_US);
-	if (rto < TCP_RTO_MIN_US)
-		rto = TCP_RTO_MIN_US;
-	if (rto > TCP_RTO_MAX_US)
-		rto = TCP_RTO_MAX_US;
-	t->rto_us = (uint32_t)rto;
-	ev.to = (int)t->rto_us;
-	trace_event_add(s, &ev);
+        if (!t->rtt_valid) {
+                t->srtt_us = rtt_us;
+                t->rttvar_us = rtt_us / 2;
+                t->rtt_valid = true;
+        } else {
+                uint32_t err = t->srtt_us > rtt_us ? t->srtt_us - rtt_us : rtt_us - t->srtt_us;
+                t->rttvar_us = t->rttvar_us - t->rttvar_us / 4 + err / 4;
+                t->srtt_us = t->srtt_us - t->srtt_us / 8 + rtt_us / 8;
+        }
+        rto = (uint64_t)t->srtt_us +
+              (4u * t->rttvar_us > TCP_RTO_G_US ? 4u * t->rttvar_us : TCP_RTO_G_US);
+        if (rto < TCP_RTO_MIN_US)
+                rto = TCP_RTO_MIN_US;
+        if (rto > TCP_RTO_MAX_US)
+                rto = TCP_RTO_MAX_US;
+        t->rto_us = (uint32_t)rto;
+        ev.to = (int)t->rto_us;
+        trace_event_add(s, &ev);
 }
 
 /* RFC 9293 3.8.3: give up after R2 (MUST-20..23); the error is the last ICMP soft error
@@ -69,54 +69,54 @@ tcp_rtt_sample(struct stack *s, struct tcb *t, uint32_t rtt_us)
 static bool
 tcp_rexmt_give_up(struct stack *s, struct tcb *t)
 {
-	uint64_t limit = t->state < TCP_ESTABLISHED ? TCP_SYN_R2_US : (uint64_t)t->r2_ms * 1000u;
+        uint64_t limit = t->state < TCP_ESTABLISHED ? TCP_SYN_R2_US : (uint64_t)t->r2_ms * 1000u;
 
-	if (s->now_us - t->rexmt_first_us < limit)
-		return false;
-	stack_count(s, CNT_TCP_TIMEOUTS);
-	tcb_set_error(t, t->soft_error ? t->soft_error : -ETIMEDOUT);
-	tcp_set_state(s, t, TCP_CLOSED, TCP_WHY_TIMEOUT_REXMT);
-	return true;
+        if (s->now_us - t->rexmt_first_us < limit)
+                return false;
+        stack_count(s, CNT_TCP_TIMEOUTS);
+        tcb_set_error(t, t->soft_error ? t->soft_error : -ETIMEDOUT);
+        tcp_set_state(s, t, TCP_CLOSED, TCP_WHY_TIMEOUT_REXMT);
+        return true;
 }
 
 static void
 tcp_rexmt_fire(struct stack *s, struct timer *tm)
 {
-	struct tcb *t = tcb_of(tm, offsetof(struct tcb, rexmt));
-	struct trace_event ev = {.t_us = s->now_us, .kind = TRACE_REXMT, .id = t->id};
+        struct tcb *t = tcb_of(tm, offsetof(struct tcb, rexmt));
+        struct trace_event ev = {.t_us = s->now_us, .kind = TRACE_REXMT, .id = t->id};
 
-	if (t->state == TCP_CLOSED || t->state == TCP_LISTEN || t->state == TCP_TIME_WAIT ||
-	    t->snd_una == t->snd_max)
-		return;
-	stack_count(s, CNT_TCP_RTO_FIRED);
-	if (t->rexmt_count++ == 0)
-		t->rexmt_first_us = s->now_us;
-	if (tcp_rexmt_give_up(s, t))
-		return;
-	/* RFC 6298 (5.5) back off, (5.6) restart; Karn: no RTT sample from resent data. */
-	t->rto_us = t->rto_us * 2 > TCP_RTO_MAX_US ? TCP_RTO_MAX_US : t->rto_us * 2;
-	t->rtt_timing = false;
-	tcp_cc_rto(t);
-	/* RFC 2018 8: after a timeout the SACK scoreboard may be stale (reneging). */
-	t->n_sacked = 0;
-	ev.snd_una = t->snd_una;
-	ev.snd_nxt = t->snd_nxt;
-	trace_event_add(s, &ev);
-	t->snd_nxt = t->snd_una; /* go back N: resend from the ring */
-	tcp_output(s, t);
-	if (!timer_is_armed(&t->rexmt) && t->snd_una != t->snd_nxt)
-		tcp_rexmt_arm(s, t);
+        if (t->state == TCP_CLOSED || t->state == TCP_LISTEN || t->state == TCP_TIME_WAIT ||
+            t->snd_una == t->snd_max)
+                return;
+        stack_count(s, CNT_TCP_RTO_FIRED);
+        if (t->rexmt_count++ == 0)
+                t->rexmt_first_us = s->now_us;
+        if (tcp_rexmt_give_up(s, t))
+                return;
+        /* RFC 6298 (5.5) back off, (5.6) restart; Karn: no RTT sample from resent data. */
+        t->rto_us = t->rto_us * 2 > TCP_RTO_MAX_US ? TCP_RTO_MAX_US : t->rto_us * 2;
+        t->rtt_timing = false;
+        tcp_cc_rto(t);
+        /* RFC 2018 8: after a timeout the SACK scoreboard may be stale (reneging). */
+        t->n_sacked = 0;
+        ev.snd_una = t->snd_una;
+        ev.snd_nxt = t->snd_nxt;
+        trace_event_add(s, &ev);
+        t->snd_nxt = t->snd_una; /* go back N: resend from the ring */
+        tcp_output(s, t);
+        if (!timer_is_armed(&t->rexmt) && t->snd_una != t->snd_nxt)
+                tcp_rexmt_arm(s, t);
 }
 
 void
 tcp_persist_arm(struct stack *s, struct tcb *t)
 {
-	uint64_t d = (uint64_t)t->rto_us << t->persist_shift;
+        uint64_t d = (uint64_t)t->rto_us << t->persist_shift;
 
-	/* SHLD-29: first probe after one RTO; SHLD-30: exponential backoff. */
-	if (d > TCP_RTO_MAX_US)
-		d = TCP_RTO_MAX_US;
-	stack_timer_arm(s, &t->persist, d);
+        /* SHLD-29: first probe after one RTO; SHLD-30: exponential backoff. */
+        if (d > TCP_RTO_MAX_US)
+                d = TCP_RTO_MAX_US;
+        stack_timer_arm(s, &t->persist, d);
 }
 
 /* RFC 9293 3.8.6.1: send one octet of new data past the zero window. The probe does not
@@ -125,52 +125,52 @@ tcp_persist_arm(struct stack *s, struct tcb *t)
 static void
 tcp_persist_fire(struct stack *s, struct timer *tm)
 {
-	struct tcb *t = tcb_of(tm, offsetof(struct tcb, persist));
-	uint32_t seq0, off;
+        struct tcb *t = tcb_of(tm, offsetof(struct tcb, persist));
+        uint32_t seq0, off;
 
-	if (!tcp_state_synchronized(t->state) || t->state == TCP_TIME_WAIT)
-		return;
-	seq0 = tcb_snd_seq0(t);
-	off = t->snd_nxt - seq0;
-	if (t->snd_wnd > 0 || off >= ring_len(&t->snd)) {
-		tcp_output(s, t);
-		return;
-	}
-	tcp_send_segment(s, t, t->snd_nxt, 1, TCP_ACK);
-	t->snd_max = seq_max(t->snd_max, t->snd_nxt + 1);
-	if (t->persist_shift < 16)
-		t->persist_shift++;
-	tcp_persist_arm(s, t);
+        if (!tcp_state_synchronized(t->state) || t->state == TCP_TIME_WAIT)
+                return;
+        seq0 = tcb_snd_seq0(t);
+        off = t->snd_nxt - seq0;
+        if (t->snd_wnd > 0 || off >= ring_len(&t->snd)) {
+                tcp_output(s, t);
+                return;
+        }
+        tcp_send_segment(s, t, t->snd_nxt, 1, TCP_ACK);
+        t->snd_max = seq_max(t->snd_max, t->snd_nxt + 1);
+        if (t->persist_shift < 16)
+                t->persist_shift++;
+        tcp_persist_arm(s, t);
 }
 
 static void
 tcp_delack_fire(struct stack *s, struct timer *tm)
 {
-	struct tcb *t = tcb_of(tm, offsetof(struct tcb, delack));
+        struct tcb *t = tcb_of(tm, offsetof(struct tcb, delack));
 
-	t->ack_now = true;
-	tcp_output(s, t);
+        t->ack_now = true;
+        tcp_output(s, t);
 }
 
 static void
 tcp_timewait_fire(struct stack *s, struct timer *tm)
 {
-	struct tcb *t = tcb_of(tm, offsetof(struct tcb, timewait));
+        struct tcb *t = tcb_of(tm, offsetof(struct tcb, timewait));
 
-	if (t->state == TCP_TIME_WAIT)
-		tcp_set_state(s, t, TCP_CLOSED, TCP_WHY_TIMEOUT_2MSL);
-	else if (t->state == TCP_FIN_WAIT_2 && t->user_closed)
-		tcp_set_state(s, t, TCP_CLOSED, TCP_WHY_TIMEOUT_FIN_WAIT_2);
+        if (t->state == TCP_TIME_WAIT)
+                tcp_set_state(s, t, TCP_CLOSED, TCP_WHY_TIMEOUT_2MSL);
+        else if (t->state == TCP_FIN_WAIT_2 && t->user_closed)
+                tcp_set_state(s, t, TCP_CLOSED, TCP_WHY_TIMEOUT_FIN_WAIT_2);
 }
 
 void
 tcp_keepalive_reset(struct stack *s, struct tcb *t)
 {
-	t->keep_probes = 0;
-	if (t->keepalive_on && tcp_state_synchronized(t->state) && t->state != TCP_TIME_WAIT)
-		stack_timer_arm(s, &t->keepalive, TCP_KEEP_IDLE_US);
-	else
-		stack_timer_cancel(s, &t->keepalive);
+        t->keep_probes = 0;
+        if (t->keepalive_on && tcp_state_synchronized(t->state) && t->state != TCP_TIME_WAIT)
+                stack_timer_arm(s, &t->keepalive, TCP_KEEP_IDLE_US);
+        else
+                stack_timer_cancel(s, &t->keepalive);
 }
 
 /* RFC 9293 3.8.4: a probe <SEQ=SND.NXT-1><ACK=RCV.NXT> that the peer must answer with an
@@ -178,38 +178,38 @@ tcp_keepalive_reset(struct stack *s, struct tcb *t)
 static void
 tcp_keepalive_fire(struct stack *s, struct timer *tm)
 {
-	struct tcb *t = tcb_of(tm, offsetof(struct tcb, keepalive));
+        struct tcb *t = tcb_of(tm, offsetof(struct tcb, keepalive));
 
-	if (!t->keepalive_on || !tcp_state_synchronized(t->state) || t->state == TCP_TIME_WAIT)
-		return;
-	if (t->keep_probes >= TCP_KEEP_PROBES) {
-		stack_count(s, CNT_TCP_TIMEOUTS);
-		tcb_set_error(t, -ETIMEDOUT);
-		tcp_send_rst_tcb(s, t);
-		tcp_set_state(s, t, TCP_CLOSED, TCP_WHY_TIMEOUT_KEEPALIVE);
-		return;
-	}
-	t->keep_probes++;
-	tcp_send_segment(s, t, t->snd_nxt - 1, 0, TCP_ACK);
-	stack_timer_arm(s, &t->keepalive, TCP_KEEP_INTVL_US);
+        if (!t->keepalive_on || !tcp_state_synchronized(t->state) || t->state == TCP_TIME_WAIT)
+                return;
+        if (t->keep_probes >= TCP_KEEP_PROBES) {
+                stack_count(s, CNT_TCP_TIMEOUTS);
+                tcb_set_error(t, -ETIMEDOUT);
+                tcp_send_rst_tcb(s, t);
+                tcp_set_state(s, t, TCP_CLOSED, TCP_WHY_TIMEOUT_KEEPALIVE);
+                return;
+        }
+        t->keep_probes++;
+        tcp_send_segment(s, t, t->snd_nxt - 1, 0, TCP_ACK);
+        stack_timer_arm(s, &t->keepalive, TCP_KEEP_INTVL_US);
 }
 
 void
 tcb_timers_init(struct tcb *t)
 {
-	timer_init(&t->rexmt, tcp_rexmt_fire);
-	timer_init(&t->persist, tcp_persist_fire);
-	timer_init(&t->delack, tcp_delack_fire);
-	timer_init(&t->timewait, tcp_timewait_fire);
-	timer_init(&t->keepalive, tcp_keepalive_fire);
+        timer_init(&t->rexmt, tcp_rexmt_fire);
+        timer_init(&t->persist, tcp_persist_fire);
+        timer_init(&t->delack, tcp_delack_fire);
+        timer_init(&t->timewait, tcp_timewait_fire);
+        timer_init(&t->keepalive, tcp_keepalive_fire);
 }
 
 void
 tcb_timers_cancel(struct stack *s, struct tcb *t)
 {
-	stack_timer_cancel(s, &t->rexmt);
-	stack_timer_cancel(s, &t->persist);
-	stack_timer_cancel(s, &t->delack);
-	stack_timer_cancel(s, &t->timewait);
-	stack_timer_cancel(s, &t->keepalive);
+        stack_timer_cancel(s, &t->rexmt);
+        stack_timer_cancel(s, &t->persist);
+        stack_timer_cancel(s, &t->delack);
+        stack_timer_cancel(s, &t->timewait);
+        stack_timer_cancel(s, &t->keepalive);
 }

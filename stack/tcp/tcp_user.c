@@ -18,545 +18,548 @@
 int
 tcp_user_open(struct stack *s, struct sock *so)
 {
-	struct tcb *t = tcb_alloc(s);
+        struct tcb *t = tcb_alloc(s);
 
-	if (!t)
-		return -ENOBUFS;
-	t->sock = so;
-	so->tcb = t;
-	return 0;
+        if (!t)
+                return -ENOBUFS;
+        t->sock = so;
+        so->tcb = t;
+        return 0;
 }
 
 /* Would port collide with a TCB (for ephemeral choice, RFC 6056 "in use")? */
 static bool
 tcp_port_in_use(struct stack *s, uint16_t port, uint32_t laddr, uint32_t raddr, uint16_t rport)
 {
-	(void)laddr;
-	for (struct tcb *t = s->tcp->all; t; t = t->all_next) {
-		if (t->lport != port)
-			continue;
-		if (raddr == 0 || t->raddr == 0 || (t->raddr == raddr && t->rport == rport))
-			return true;
-	}
-	return false;
+        (void)laddr;
+        for (struct tcb *t = s->tcp->all; t; t = t->all_next) {
+                if (t->lport != port)
+                        continue;
+                if (raddr == 0 || t->raddr == 0 || (t->raddr == raddr && t->rport == rport))
+                        return true;
+        }
+        return false;
 }
 
 /* Another listening or bound-only TCB on the same local address and port. */
 static bool
 tcp_bind_conflict(struct stack *s, const struct tcb *me, uint32_t addr, uint16_t port)
 {
-	for (struct tcb *t = s->tcp->all; t; t = t->all_next) {
-		if (t == me || t->lport != port || t->raddr != 0)
-			continue;
-		if (t->laddr == 0 || addr == 0 || t->laddr == addr)
-			return true;
-	}
-	return false;
+        for (struct tcb *t = s->tcp->all; t; t = t->all_next) {
+                if (t == me || t->lport != port || t->raddr != 0)
+                        continue;
+                if (t->laddr == 0 || addr == 0 || t->laddr == addr)
+                        return true;
+        }
+        return false;
 }
 
 int
 tcp_user_bind(struct stack *s, struct sock *so, const struct sock_addr *local)
 {
-	struct tcb *t = so->tcb;
-	uint16_t port = local->port;
+        struct tcb *t = so->tcb;
+        uint16_t port = local->port;
 
-	if (!t || t->state != TCP_CLOSED || t->lport || t->opened)
-		return -EINVAL;
-	if (local->ip && !stack_is_local_addr(s, local->ip))
-		return -EADDRNOTAVAIL;
-	if (port == 0)
-		port = sock_ephemeral_port(s, IPV4_PROTO_TCP, local->ip, 0, 0, tcp_port_in_use);
-	if (port == 0)
-		return -EADDRINUSE;
-	if (tcp_bind_conflict(s, t, local->ip, port))
-		return -EADDRINUSE;
-	t->laddr = local->ip;
-	t->lport = port;
-	return 0;
+        if (!t || t->state != TCP_CLOSED || t->lport || t->opened)
+                return -EINVAL;
+        if (local->ip && !stack_is_local_addr(s, local->ip))
+                return -EADDRNOTAVAIL;
+        if (port == 0)
+                port = sock_ephemeral_port(s, IPV4_PROTO_TCP, local->ip, 0, 0, tcp_port_in_use);
+        if (port == 0)
+                return -EADDRINUSE;
+        if (tcp_bind_conflict(s, t, local->ip, port))
+                return -EADDRINUSE;
+        t->laddr = local->ip;
+        t->lport = port;
+        return 0;
 }
 
 int
 tcp_user_listen(struct stack *s, struct sock *so, int backlog)
 {
-	struct tcb *t = so->tcb;
-	struct sock_addr any = {0};
-	int r;
+        struct tcb *t = so->tcb;
+        struct sock_addr any = {0};
+        int r;
 
-	if (!t || t->state == TCP_LISTEN)
-		return t ? 0 : -EINVAL;
-	if (t->state != TCP_CLOSED || t->opened)
-		return -EINVAL;
-	if (!t->lport && (r = tcp_user_bind(s, so, &any)) < 0)
-		return r;
-	t->backlog = backlog < 1 ? 1 : backlog > TCP_MAX_BACKLOG ? TCP_MAX_BACKLOG : backlog;
-	t->opened = true;
-	tcb_listener_add(s, t);
-	tcp_set_state(s, t, TCP_LISTEN, TCP_WHY_USER_LISTEN);
-	return 0;
+        if (!t || t->state == TCP_LISTEN)
+                return t ? 0 : -EINVAL;
+        if (t->state != TCP_CLOSED || t->opened)
+                return -EINVAL;
+        if (!t->lport && (r = tcp_user_bind(s, so, &any)) < 0)
+                return r;
+        t->backlog = backlog < 1 ? 1 : backlog > TCP_MAX_BACKLOG ? TCP_MAX_BACKLOG : backlog;
+        t->opened = true;
+        tcb_listener_add(s, t);
+        tcp_set_state(s, t, TCP_LISTEN, TCP_WHY_USER_LISTEN);
+        return 0;
 }
 
 /* The oldest child that finished its handshake (children are pushed at the head). */
 static struct tcb *
 tcp_ready_child(const struct tcb *l)
 {
-	struct tcb *found = NULL;
+        struct tcb *found = NULL;
 
-	for (struct tcb *c = l->children; c; c = c->qnext)
-		if (c->state != TCP_SYN_RECEIVED)
-			found = c;
-	return found;
+        for (struct tcb *c = l->children; c; c = c->qnext)
+                if (c->state != TCP_SYN_RECEIVED)
+                        found = c;
+        return found;
 }
 
 int
 tcp_user_accept(struct stack *s, struct sock *so, struct sock_addr *peer)
 {
-	struct tcb *l = so->tcb;
-	struct tcb *c;
-	struct sock *ns;
+        struct tcb *l = so->tcb;
+        struct tcb *c;
+        struct sock *ns;
 
-	if (!l || l->state != TCP_LISTEN)
-		return -EINVAL;
-	c = tcp_ready_child(l);
-	if (!c)
-		return -EAGAIN;
-	ns = sock_alloc(s, SOCK_TYPE_TCP);
-	if (!ns)
-		return -EMFILE;
-	tcb_child_unlink(c);
-	c->sock = ns;
-	ns->tcb = c;
-	if (peer) {
-		peer->ip = c->raddr;
-		peer->port = c->rport;
-	}
-	return ns->sd;
+        if (!l || l->state != TCP_LISTEN)
+                return -EINVAL;
+        c = tcp_ready_child(l);
+        if (!c)
+                return -EAGAIN;
+        ns = sock_alloc(s, SOCK_TYPE_TCP);
+        if (!ns)
+                return -EMFILE;
+        tcb_child_unlink(c);
+        c->sock = ns;
+        ns->tcb = c;
+        if (peer) {
+                peer->ip = c->raddr;
+                peer->port = c->rport;
+        }
+        return ns->sd;
 }
 
 /* Pick the local address and port for an active open (RFC 6056 for the port). */
 static int
 tcp_connect_addrs(struct stack *s, struct tcb *t, const struct sock_addr *peer)
 {
-	if (!t->laddr)
-		t->laddr = ipv4_source_for(s, peer->ip);
-	if (!t->laddr)
-		return -ENETUNREACH;
-	if (!t->lport)
-		t->lport = sock_ephemeral_port(s, IPV4_PROTO_TCP, t->laddr, peer->ip, peer->port,
-					       tcp_port_in_use);
-	if (!t->lport)
-		return -EADDRNOTAVAIL;
-	if (tcb_lookup(s, t->laddr, t->lport, peer->ip, peer->port))
-		return -EADDRINUSE;
-	t->raddr = peer->ip;
-	t->rport = peer->port;
-	return 0;
+        if (!t->laddr)
+                t->laddr = ipv4_source_for(s, peer->ip);
+        if (!t->laddr)
+                return -ENETUNREACH;
+        if (!t->lport)
+                t->lport = sock_ephemeral_port(s, IPV4_PROTO_TCP, t->laddr, peer->ip, peer->port,
+                                               tcp_port_in_use);
+        if (!t->lport)
+                return -EADDRNOTAVAIL;
+        if (tcb_lookup(s, t->laddr, t->lport, peer->ip, peer->port))
+                return -EADDRINUSE;
+        t->raddr = peer->ip;
+        t->rport = peer->port;
+        return 0;
 }
 
 /* OPEN, active (RFC 9293 3.10.1): choose ISS, send SYN, enter SYN-SENT. */
 int
 tcp_user_connect(struct stack *s, struct sock *so, const struct sock_addr *peer)
 {
-	struct tcb *t = so->tcb;
-	int r;
+        struct tcb *t = so->tcb;
+        int r;
 
-	if (!t)
-		return -EINVAL;
-	if (t->state == TCP_SYN_SENT || t->state == TCP_SYN_RECEIVED)
-		return -EALREADY;
-	if (t->state != TCP_CLOSED || t->opened)
-		return t->state == TCP_LISTEN ? -EINVAL : -EISCONN;
-	if (!peer->ip || !peer->port || peer->ip == 0xffffffffu || (peer->ip >> 28) == 0xe)
-		return -EINVAL; /* MUST-57 spirit: no connections to broadcast/multicast */
-	r = tcp_connect_addrs(s, t, peer);
-	if (r < 0)
-		return r;
-	if (tcb_rings_init(t) < 0)
-		return -ENOMEM;
-	t->opened = true;
-	tcb_init_local_opts(s, t);
-	t->ws_ok = t->ts_ok = t->sack_ok = true; /* offered in our SYN */
-	t->iss = tcp_isn(s, t);
-	t->snd_una = t->snd_nxt = t->snd_max = t->iss;
-	tcb_hash_insert(s, t);
-	stack_count(s, CNT_TCP_ACTIVE_OPENS);
-	tcp_set_state(s, t, TCP_SYN_SENT, TCP_WHY_USER_OPEN);
-	tcp_output(s, t);
-	return 0;
+        if (!t)
+                return -EINVAL;
+        if (t->state == TCP_SYN_SENT || t->state == TCP_SYN_RECEIVED)
+                return -EALREADY;
+        if (t->state != TCP_CLOSED || t->opened)
+                return t->state == TCP_LISTEN ? -EINVAL : -EISCONN;
+        if (!peer->ip || !peer->port || peer->ip == 0xffffffffu || (peer->ip >> 28) == 0xe)
+                return -EINVAL; /* MUST-57 spirit: no connections to broadcast/multicast */
+        r = tcp_connect_addrs(s, t, peer);
+        if (r < 0)
+                return r;
+        if (tcb_rings_init(t) < 0)
+                return -ENOMEM;
+        t->opened = true;
+        tcb_init_local_opts(s, t);
+        t->ws_ok = t->ts_ok = t->sack_ok = true; /* offered in our SYN */
+        t->iss = tcp_isn(s, t);
+        t->snd_una = t->snd_nxt = t->snd_max = t->iss;
+        tcb_hash_insert(s, t);
+        stack_count(s, CNT_TCP_ACTIVE_OPENS);
+        tcp_set_state(s, t, TCP_SYN_SENT, TCP_WHY_USER_OPEN);
+        tcp_output(s, t);
+        return 0;
 }
 
 /* Fetch and clear a pending connection error (like so_error). */
 static int
 tcp_take_error(struct sock *so)
 {
-	int e = so->error;
+        int e = so->error;
 
-	so->error = 0;
-	return e;
+        so->error = 0;
+        return e;
 }
 
 ssize_t
 tcp_user_send(struct stack *s, struct sock *so, const void *buf, size_t len)
 {
-	struct tcb *t = so->tcb;
-	size_t n;
+        struct tcb *t = so->tcb;
+        size_t n;
 
-	if (so->error)
-		return tcp_take_error(so);
-	if (!t)
-		return -ENOTCONN;
-	switch (t->state) {
-	case TCP_SYN_SENT:
-	case TCP_SYN_RECEIVED: /* RFC 9293 3.10.2: queue until ESTABLISHED */
-	case TCP_ESTABLISHED:
-	case TCP_CLOSE_WAIT:
-		break;
-	case TCP_CLOSED:
-	case TCP_LISTEN:
-		return t->was_connected ? -EPIPE : -ENOTCONN;
-	default:
-		return -EPIPE; /* "connection closing" */
-	}
-	if (t->fin_queued)
-		return -EPIPE;
-	if (len == 0)
-		return 0;
-	n = ring_write(&t->snd, buf, len);
-	if (n == 0)
-		return -EAGAIN;
-	if (tcp_state_synchronized(t->state))
-		tcp_output(s, t);
-	return (ssize_t)n;
+        if (so->error)
+                return tcp_take_error(so);
+        if (!t)
+                return -ENOTCONN;
+        switch (t->state) {
+        case TCP_SYN_SENT:
+        case TCP_SYN_RECEIVED: /* RFC 9293 3.10.2: queue until ESTABLISHED */
+        case TCP_ESTABLISHED:
+        case TCP_CLOSE_WAIT:
+                break;
+        case TCP_CLOSED:
+        case TCP_LISTEN:
+                return t->was_connected ? -EPIPE : -ENOTCONN;
+        default:
+                return -EPIPE; /* "connection closing" */
+        }
+        if (t->fin_queued)
+                return -EPIPE;
+        if (len == 0)
+                return 0;
+        n = ring_write(&t->snd, buf, len);
+        if (n == 0)
+                return -EAGAIN;
+        if (tcp_state_synchronized(t->state))
+                tcp_output(s, t);
+        return (ssize_t)n;
 }
 
 ssize_t
 tcp_user_recv(struct stack *s, struct sock *so, void *buf, size_t len)
 {
-	struct tcb *t = so->tcb;
-	size_t n;
+        struct tcb *t = so->tcb;
+        size_t n;
 
-	if (so->error)
-		return tcp_take_error(so);
-	if (!t)
-		return -ENOTCONN;
-	if (t->state == TCP_LISTEN || (t->state == TCP_CLOSED && !t->opened))
-		return -ENOTCONN;
-	if (t->shut_rd)
-		return 0;
-	n = ring_read(&t->rcv, buf, len);
-	if (n > 0) {
-		/* The window may have opened enough for an update (RFC 9293 3.8.6.2.2). */
-		if (tcp_state_synchronized(t->state))
-			tcp_output(s, t);
-		return (ssize_t)n;
-	}
-	if (len == 0 || t->fin_rcvd || t->state == TCP_CLOSED)
-		return 0; /* end of stream (MUST-12: a reset was reported as an error above) */
-	return -EAGAIN;
+        if (so->error)
+                return tcp_take_error(so);
+        if (!t)
+                return -ENOTCONN;
+        if (t->state == TCP_LISTEN || (t->state == TCP_CLOSED && !t->opened))
+                return -ENOTCONN;
+        if (t->shut_rd)
+                return 0;
+        n = ring_read(&t->rcv, buf, len);
+        if (n > 0) {
+                /* The window may have opened enough for an update (RFC 9293 3.8.6.2.2). */
+                if (tcp_state_synchronized(t->state))
+                        tcp_output(s, t);
+                return (ssize_t)n;
+        }
+        if (len == 0 || t->fin_rcvd || t->state == TCP_CLOSED)
+                return 0; /* end of stream (MUST-12: a reset was reported as an error above) */
+        return -EAGAIN;
 }
 
 /* CLOSE of the sending side (RFC 9293 3.10.4): FIN after the queued data. */
 static int
 tcp_close_send(struct stack *s, struct tcb *t)
 {
-	if (t->fin_queued)
-		return 0;
-	switch (t->state) {
-	case TCP_SYN_SENT:
-	case TCP_SYN_RECEIVED:
-		t->fin_queued = true; /* sent once ESTABLISHED */
-		return 0;
-	case TCP_ESTABLISHED:
-		t->fin_queued = true;
-		tcp_set_state(s, t, TCP_FIN_WAIT_1, TCP_WHY_USER_CLOSE);
-		break;
-	case TCP_CLOSE_WAIT:
-		t->fin_queued = true;
-		tcp_set_state(s, t, TCP_LAST_ACK, TCP_WHY_USER_CLOSE);
-		break;
-	default:
-		return -ENOTCONN;
-	}
-	tcp_output(s, t);
-	return 0;
+        if (t->fin_queued)
+                return 0;
+        switch (t->state) {
+        case TCP_SYN_SENT:
+        case TCP_SYN_RECEIVED:
+                t->fin_queued = true; /* sent once ESTABLISHED */
+                return 0;
+        case TCP_ESTABLISHED:
+                t->fin_queued = true;
+                tcp_set_state(s, t, TCP_FIN_WAIT_1, TCP_WHY_USER_CLOSE);
+                break;
+        case TCP_CLOSE_WAIT:
+                t->fin_queued = true;
+                tcp_set_state(s, t, TCP_LAST_ACK, TCP_WHY_USER_CLOSE);
+                break;
+        default:
+                return -ENOTCONN;
+        }
+        tcp_output(s, t);
+        return 0;
 }
 
 int
 tcp_user_shutdown(struct stack *s, struct sock *so, int how)
 {
-	struct tcb *t = so->tcb;
+        struct tcb *t = so->tcb;
 
-	if (!t || t->state == TCP_LISTEN || (t->state == TCP_CLOSED && !t->opened))
-		return -ENOTCONN;
-	if (how == SHUT_RD || how == SHUT_RDWR)
-		t->shut_rd = true;
-	if ((how == SHUT_WR || how == SHUT_RDWR) && t->state != TCP_CLOSED) {
-		int r = tcp_close_send(s, t);
-		if (r < 0 && r != -ENOTCONN)
-			return r;
-	}
-	return 0;
+        if (!t || t->state == TCP_LISTEN || (t->state == TCP_CLOSED && !t->opened))
+                return -ENOTCONN;
+        if (how == SHUT_RD || how == SHUT_RDWR)
+                t->shut_rd = true;
+        if ((how == SHUT_WR || how == SHUT_RDWR) && t->state != TCP_CLOSED) {
+                int r = tcp_close_send(s, t);
+                if (r < 0 && r != -ENOTCONN)
+                        return r;
+        }
+        return 0;
 }
 
 /* Abort every child of a listener that goes away (they were never accepted). */
 static void
 tcp_abort_children(struct stack *s, struct tcb *l)
 {
-	while (l->children) {
-		struct tcb *c = l->children;
-		tcp_send_rst_tcb(s, c);
-		c->user_closed = true;
-		tcp_set_state(s, c, TCP_CLOSED, TCP_WHY_LISTENER_CLOSED);
-	}
+        while (l->children) {
+                struct tcb *c = l->children;
+                tcp_send_rst_tcb(s, c);
+                c->user_closed = true;
+                tcp_set_state(s, c, TCP_CLOSED, TCP_WHY_LISTENER_CLOSED);
+        }
 }
 
 /* Detach the TCB from its socket; from now on it is an orphan finishing in the background. */
 static struct tcb *
 tcp_detach(struct sock *so)
 {
-	struct tcb *t = so->tcb;
+        struct tcb *t = so->tcb;
 
-	so->tcb = NULL;
-	if (t) {
-		t->sock = NULL;
-		t->user_closed = true;
-	}
-	return t;
+        so->tcb = NULL;
+        if (t) {
+                t->sock = NULL;
+                t->user_closed = true;
+        }
+        return t;
 }
 
 int
 tcp_user_close(struct stack *s, struct sock *so)
 {
-	struct tcb *t = tcp_detach(so);
+        struct tcb *t = tcp_detach(so);
 
-	if (!t)
-		return 0;
-	switch (t->state) {
-	case TCP_CLOSED:
-		tcb_defer_free(s, t);
-		return 0;
-	case TCP_LISTEN:
-		tcp_abort_children(s, t);
-		tcp_set_state(s, t, TCP_CLOSED, TCP_WHY_USER_CLOSE);
-		return 0;
-	case TCP_SYN_SENT:
-		tcp_set_state(s, t, TCP_CLOSED, TCP_WHY_USER_CLOSE);
-		return 0;
-	case TCP_ESTABLISHED:
-	case TCP_CLOSE_WAIT:
-		/* RFC 1122 4.2.2.13: closing with unread data loses it: reset (as Linux). */
-		if (ring_len(&t->rcv) > 0) {
-			tcp_send_rst_tcb(s, t);
-			tcp_set_state(s, t, TCP_CLOSED, TCP_WHY_USER_ABORT);
-			return 0;
-		}
-		return tcp_close_send(s, t);
-	case TCP_SYN_RECEIVED:
-		return tcp_close_send(s, t);
-	case TCP_FIN_WAIT_2:
-		stack_timer_arm(s, &t->timewait, 2 * tcp_msl_us(s));
-		return 0;
-	default:
-		return 0; /* already closing: FIN-WAIT-1, CLOSING, LAST-ACK, TIME-WAIT */
-	}
+        if (!t)
+                return 0;
+        switch (t->state) {
+        case TCP_CLOSED:
+                tcb_defer_free(s, t);
+                return 0;
+        case TCP_LISTEN:
+                tcp_abort_children(s, t);
+                tcp_set_state(s, t, TCP_CLOSED, TCP_WHY_USER_CLOSE);
+                return 0;
+        case TCP_SYN_SENT:
+                tcp_set_state(s, t, TCP_CLOSED, TCP_WHY_USER_CLOSE);
+                return 0;
+        case TCP_ESTABLISHED:
+        case TCP_CLOSE_WAIT:
+                /* RFC 1122 4.2.2.13: closing with unread data loses it: reset (as Linux). */
+                if (ring_len(&t->rcv) > 0) {
+                        tcp_send_rst_tcb(s, t);
+                        tcp_set_state(s, t, TCP_CLOSED, TCP_WHY_USER_ABORT);
+                        return 0;
+                }
+                return tcp_close_send(s, t);
+        case TCP_SYN_RECEIVED:
+                return tcp_close_send(s, t);
+        case TCP_FIN_WAIT_2:
+                stack_timer_arm(s, &t->timewait, 2 * tcp_msl_us(s));
+                return 0;
+        default:
+                return 0; /* already closing: FIN-WAIT-1, CLOSING, LAST-ACK, TIME-WAIT */
+        }
 }
 
 /* ABORT (RFC 9293 3.10.5): RST in the synchronized states, then CLOSED. */
 int
 tcp_user_abort(struct stack *s, struct sock *so)
 {
-	struct tcb *t = tcp_detach(so);
+        struct tcb *t = tcp_detach(so);
 
-	if (!t)
-		return 0;
-	switch (t->state) {
-	case TCP_CLOSED:
-		tcb_defer_free(s, t);
-		return 0;
-	case TCP_LISTEN:
-		tcp_abort_children(s, t);
-		break;
-	case TCP_SYN_RECEIVED:
-	case TCP_ESTABLISHED:
-	case TCP_FIN_WAIT_1:
-	case TCP_FIN_WAIT_2:
-	case TCP_CLOSE_WAIT:
-		tcp_send_rst_tcb(s, t);
-		break;
-	default:
-		break;
-	}
-	tcp_set_state(s, t, TCP_CLOSED, TCP_WHY_USER_ABORT);
-	return 0;
+        if (!t)
+                return 0;
+        switch (t->state) {
+        case TCP_CLOSED:
+                tcb_defer_free(s, t);
+                return 0;
+        case TCP_LISTEN:
+                tcp_abort_children(s, t);
+                break;
+        case TCP_SYN_RECEIVED:
+        case TCP_ESTABLISHED:
+        case TCP_FIN_WAIT_1:
+        case TCP_FIN_WAIT_2:
+        case TCP_CLOSE_WAIT:
+                tcp_send_rst_tcb(s, t);
+                break;
+        default:
+                break;
+        }
+        tcp_set_state(s, t, TCP_CLOSED, TCP_WHY_USER_ABORT);
+        return 0;
 }
 
 unsigned
 tcp_user_events(struct stack *s, struct sock *so)
 {
-	const struct tcb *t = so->tcb;
-	unsigned ev = 0;
-	bool rd_done, wr_done;
+        const struct tcb *t = so->tcb;
+        unsigned ev = 0;
+        bool rd_done, wr_done;
 
-	(void)s;
-	if (!t)
-		return SOCK_HUP;
-	if (t->state == TCP_LISTEN)
-		return tcp_ready_child(t) ? SOCK_READABLE : 0;
-	if (t->state == TCP_CLOSED)
-		return t->opened ? SOCK_READABLE | SOCK_HUP : 0;
-	if (t->state == TCP_SYN_SENT || t->state == TCP_SYN_RECEIVED)
-		return 0;
-	rd_done = t->fin_rcvd || t->shut_rd;
-	wr_done = t->fin_queued;
-	if (ring_len(&t->rcv) > 0 || rd_done)
-		ev |= SOCK_READABLE;
-	if (!wr_done && ring_space(&t->snd) > 0)
-		ev |= SOCK_WRITABLE;
-	if (rd_done && wr_done)
-		ev |= SOCK_HUP;
-	return ev;
+        (void)s;
+        if (!t)
+                return SOCK_HUP;
+        if (t->state == TCP_LISTEN)
+                return tcp_ready_child(t) ? SOCK_READABLE : 0;
+        if (t->state == TCP_CLOSED)
+                return t->opened ? SOCK_READABLE | SOCK_HUP : 0;
+        if (t->state == TCP_SYN_SENT || t->state == TCP_SYN_RECEIVED)
+                return 0;
+        rd_done = t->fin_rcvd || t->shut_rd;
+        wr_done = t->fin_queued;
+        if (ring_len(&t->rcv) > 0 || rd_done)
+                ev |= SOCK_READABLE;
+        if (!wr_done && ring_space(&t->snd) > 0)
+                ev |= SOCK_WRITABLE;
+        if (rd_done && wr_done)
+                ev |= SOCK_HUP;
+        return ev;
 }
 
 int
 tcp_user_setopt(struct stack *s, struct sock *so, enum sock_opt opt, int value)
 {
-	struct tcb *t = so->tcb;
+        struct tcb *t = so->tcb;
 
-	if (!t)
-		return -EINVAL;
-	switch (opt) {
-	case SOCK_OPT_NODELAY:
-		t->nodelay = value != 0;
-		if (tcp_state_synchronized(t->state))
-			tcp_output(s, t);
-		return 0;
-	case SOCK_OPT_KEEPALIVE:
-		t->keepalive_on = value != 0;
-		tcp_keepalive_reset(s, t);
-		return 0;
-	case SOCK_OPT_SNDBUF:
-	case SOCK_OPT_RCVBUF:
-		/* Rings are sized once, at connect or listen (no malloc on the data path). */
-		if (t->opened || value <= 0)
-			return -EINVAL;
-		value = (unsigned)value < TCP_MIN_BUF ? (int)TCP_MIN_BUF
-			: (unsigned)value > TCP_MAX_BUF ? (int)TCP_MAX_BUF : value;
-		*(opt == SOCK_OPT_SNDBUF ? &t->snd_buf : &t->rcv_buf) = (size_t)value;
-		return 0;
-	case SOCK_OPT_TTL:
-		if (value < 1 || value > 255)
-			return -EINVAL;
-		t->ttl = (uint8_t)value;
-		return 0;
-	case SOCK_OPT_TOS:
-		if (value < 0 || value > 255)
-			return -EINVAL;
-		t->tos = (uint8_t)value;
-		return 0;
-	case SOCK_OPT_R2_MS:
-		if (value <= 0)
-			return -EINVAL;
-		t->r2_ms = (uint32_t)value;
-		return 0;
-	default:
-		return -ENOPROTOOPT;
-	}
+        if (!t)
+                return -EINVAL;
+        switch (opt) {
+        case SOCK_OPT_NODELAY:
+                t->nodelay = value != 0;
+                if (tcp_state_synchronized(t->state))
+                        tcp_output(s, t);
+                return 0;
+        case SOCK_OPT_KEEPALIVE:
+                t->keepalive_on = value != 0;
+                tcp_keepalive_reset(s, t);
+                return 0;
+        case SOCK_OPT_SNDBUF:
+        case SOCK_OPT_RCVBUF:
+                /* Rings are sized once, at connect or listen (no malloc on the data path). */
+                if (t->opened || value <= 0)
+                        return -EINVAL;
+                value = (unsigned)value < TCP_MIN_BUF   ? (int)TCP_MIN_BUF
+                        : (unsigned)value > TCP_MAX_BUF ? (int)TCP_MAX_BUF
+                                                        : value;
+                *(opt == SOCK_OPT_SNDBUF ? &t->snd_buf : &t->rcv_buf) = (size_t)value;
+                return 0;
+        case SOCK_OPT_TTL:
+                if (value < 1 || value > 255)
+                        return -EINVAL;
+                t->ttl = (uint8_t)value;
+                return 0;
+        case SOCK_OPT_TOS:
+                if (value < 0 || value > 255)
+                        return -EINVAL;
+                t->tos = (uint8_t)value;
+                return 0;
+        case SOCK_OPT_R2_MS:
+                if (value <= 0)
+                        return -EINVAL;
+                t->r2_ms = (uint32_t)value;
+                return 0;
+        default:
+                return -ENOPROTOOPT;
+        }
 }
 
 int
 tcp_user_getopt(struct stack *s, struct sock *so, enum sock_opt opt, int *value)
 {
-	const struct tcb *t = so->tcb;
+        const struct tcb *t = so->tcb;
 
-	(void)s;
-	if (!t)
-		return -EINVAL;
-	switch (opt) {
-	case SOCK_OPT_NODELAY:
-		*value = t->nodelay;
-		return 0;
-	case SOCK_OPT_KEEPALIVE:
-		*value = t->keepalive_on;
-		return 0;
-	case SOCK_OPT_SNDBUF:
-		*value = (int)t->snd_buf;
-		return 0;
-	case SOCK_OPT_RCVBUF:
-		*value = (int)t->rcv_buf;
-		return 0;
-	case SOCK_OPT_TTL:
-		*value = t->ttl ? t->ttl : IPV4_DEFAULT_TTL;
-		return 0;
-	case SOCK_OPT_TOS:
-		*value = t->tos;
-		return 0;
-	case SOCK_OPT_R2_MS:
-		*value = (int)t->r2_ms;
-		return 0;
-	default:
-		return -ENOPROTOOPT;
-	}
+        (void)s;
+        if (!t)
+                return -EINVAL;
+        switch (opt) {
+        case SOCK_OPT_NODELAY:
+                *value = t->nodelay;
+                return 0;
+        case SOCK_OPT_KEEPALIVE:
+                *value = t->keepalive_on;
+                return 0;
+        case SOCK_OPT_SNDBUF:
+                *value = (int)t->snd_buf;
+                return 0;
+        case SOCK_OPT_RCVBUF:
+                *value = (int)t->rcv_buf;
+                return 0;
+        case SOCK_OPT_TTL:
+                *value = t->ttl ? t->ttl : IPV4_DEFAULT_TTL;
+                return 0;
+        case SOCK_OPT_TOS:
+                *value = t->tos;
+                return 0;
+        case SOCK_OPT_R2_MS:
+                *value = (int)t->r2_ms;
+                return 0;
+        default:
+                return -ENOPROTOOPT;
+        }
 }
 
 int
 tcp_user_local(struct stack *s, struct sock *so, struct sock_addr *a)
 {
-	const struct tcb *t = so->tcb;
+        const struct tcb *t = so->tcb;
 
-	(void)s;
-	if (!t)
-		return -EINVAL;
-	a->ip = t->laddr;
-	a->port = t->lport;
-	return 0;
+        (void)s;
+        if (!t)
+                return -EINVAL;
+        a->ip = t->laddr;
+        a->port = t->lport;
+        return 0;
 }
 
 int
 tcp_user_peer(struct stack *s, struct sock *so, struct sock_addr *a)
 {
-	const struct tcb *t = so->tcb;
+        const struct tcb *t = so->tcb;
 
-	(void)s;
-	if (!t || !t->raddr)
-		return -ENOTCONN;
-	a->ip = t->raddr;
-	a->port = t->rport;
-	return 0;
+        (void)s;
+        if (!t || !t->raddr)
+                return -ENOTCONN;
+        a->ip = t->raddr;
+        a->port = t->rport;
+        return 0;
 }
 
+/* Fill a sock_info row (STATUS, RFC 9293 3.10.6); a compound literal keeps the tcb state
+ * door lint ("->state =" only in tcp_fsm.c) free of false hits. */
 static void
 tcp_fill_info(const struct tcb *t, struct sock_info *info)
 {
-	info->type = SOCK_TYPE_TCP;
-	info->state = tcp_state_name(t->state);
-	info->local.ip = t->laddr;
-	info->local.port = t->lport;
-	info->peer.ip = t->raddr;
-	info->peer.port = t->rport;
-	info->recv_q = ring_len(&t->rcv);
-	info->send_q = ring_len(&t->snd);
+        *info = (struct sock_info){
+            .sd = info->sd,
+            .type = SOCK_TYPE_TCP,
+            .state = tcp_state_name(t->state),
+            .local = {.ip = t->laddr, .port = t->lport},
+            .peer = {.ip = t->raddr, .port = t->rport},
+            .recv_q = ring_len(&t->rcv),
+            .send_q = ring_len(&t->snd),
+        };
 }
 
 void
 tcp_user_info(struct stack *s, struct sock *so, struct sock_info *info)
 {
-	(void)s;
-	if (so->tcb)
-		tcp_fill_info(so->tcb, info);
-	else
-		info->state = "CLOSED";
+        static const struct tcb closed = {.state = TCP_CLOSED};
+
+        (void)s;
+        tcp_fill_info(so->tcb ? so->tcb : &closed, info);
 }
 
 void
 tcp_list_orphans(struct stack *s, sock_info_fn *fn, void *ctx)
 {
-	for (const struct tcb *t = s->tcp->all; t; t = t->all_next) {
-		struct sock_info info;
+        for (const struct tcb *t = s->tcp->all; t; t = t->all_next) {
+                struct sock_info info;
 
-		if (t->sock || t->dead)
-			continue;
-		memset(&info, 0, sizeof(info));
-		info.sd = -1;
-		tcp_fill_info(t, &info);
-		fn(ctx, &info);
-	}
+                if (t->sock || t->dead)
+                        continue;
+                memset(&info, 0, sizeof(info));
+                info.sd = -1;
+                tcp_fill_info(t, &info);
+                fn(ctx, &info);
+        }
 }

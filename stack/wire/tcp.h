@@ -38,31 +38,31 @@
 #define TCP_WS_MAX 14         /* RFC 7323 2.3: larger shift counts are treated as 14 */
 
 struct tcp_sack_block {
-	uint32_t left, right; /* [left, right) */
+        uint32_t left, right; /* [left, right) */
 };
 
 /* Which options a segment carries; a field is valid only when its has_ flag is set. */
 struct tcp_opts {
-	bool has_mss, has_ws, has_ts, sack_perm;
-	uint16_t mss;
-	uint8_t ws; /* shift count as sent; the receiver clamps to TCP_WS_MAX */
-	uint32_t tsval, tsecr;
-	uint8_t n_sack;
-	struct tcp_sack_block sack[TCP_MAX_SACK_BLOCKS];
-	/* Emit only: put EOL after the last option (the seed's SYN does), else pad with NOPs
-	 * in front. */
-	bool eol;
+        bool has_mss, has_ws, has_ts, sack_perm;
+        uint16_t mss;
+        uint8_t ws; /* shift count as sent; the receiver clamps to TCP_WS_MAX */
+        uint32_t tsval, tsecr;
+        uint8_t n_sack;
+        struct tcp_sack_block sack[TCP_MAX_SACK_BLOCKS];
+        /* Emit only: put EOL after the last option (the seed's SYN does), else pad with NOPs
+         * in front. */
+        bool eol;
 };
 
 struct tcp_hdr {
-	uint16_t sport, dport;
-	uint32_t seq, ack;
-	uint8_t hdr_len; /* bytes: data offset * 4 */
-	uint8_t flags;   /* TCP_FIN ... TCP_CWR */
-	uint16_t wnd;    /* as on the wire (unscaled) */
-	uint16_t csum;
-	uint16_t urp;
-	struct tcp_opts opts;
+        uint16_t sport, dport;
+        uint32_t seq, ack;
+        uint8_t hdr_len; /* bytes: data offset * 4 */
+        uint8_t flags;   /* TCP_FIN ... TCP_CWR */
+        uint16_t wnd;    /* as on the wire (unscaled) */
+        uint16_t csum;
+        uint16_t urp;
+        struct tcp_opts opts;
 };
 
 /* Parse the header of a segment of len bytes (header + payload). Checks the data offset
@@ -83,7 +83,7 @@ size_t tcp_opts_emit(const struct tcp_opts *o, uint8_t *buf);
  * over the pseudo header (addresses host order) and payload_len bytes already following
  * the header in buf. Returns the header length. */
 size_t tcp_hdr_emit(const struct tcp_hdr *h, uint8_t *buf, size_t payload_len, uint32_t src,
-		    uint32_t dst);
+                    uint32_t dst);
 /* True when the checksum over the pseudo header and seg_len bytes is right (RFC 9293 MUST-2). */
 bool tcp_csum_ok(const uint8_t *seg, size_t seg_len, uint32_t src, uint32_t dst);
 

@@ -7,14 +7,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "stack/core/clock.h"
 #include "stack/tcp/tcb.h"
 #include "stack/wire/ipv4.h"
 #include "stack/wire/tcp.h"
 
-#define TCPFX_LOCAL 0x0a000001u  /* 10.0.0.1: the stack */
-#define TCPFX_PEER 0x0a000002u   /* 10.0.0.2: the test */
+#define TCPFX_LOCAL 0x0a000001u /* 10.0.0.1: the stack */
+#define TCPFX_PEER 0x0a000002u  /* 10.0.0.2: the test */
 #define TCPFX_PEER_PORT 40000
 #define TCPFX_LOCAL_PORT 80
 #define TCPFX_PEER_ISS 1000u
@@ -22,48 +23,50 @@
 #define TCPFX_FRAME_MAX 2048
 
 struct tcpfx_frame {
-	size_t len;
-	uint8_t buf[TCPFX_FRAME_MAX];
+        size_t len;
+        uint8_t buf[TCPFX_FRAME_MAX];
 };
 
 struct tcpfx_queue {
-	struct tcpfx_frame *f;
-	unsigned head, n;
+        struct tcpfx_frame *f;
+        unsigned head, n;
 };
 
 /* A segment the stack sent, parsed. */
 struct tcpfx_seg {
-	struct ipv4_hdr ip;
-	struct tcp_hdr h;
-	const uint8_t *data;
-	size_t len;
-	uint8_t raw[TCPFX_FRAME_MAX];
+        struct ipv4_hdr ip;
+        struct tcp_hdr h;
+        const uint8_t *data;
+        size_t len;
+        uint8_t raw[TCPFX_FRAME_MAX];
 };
 
 struct tcpfx {
-	struct manual_clock clock;
-	struct stack *s;
-	struct tcpfx_queue tx, rx; /* tx: what the stack sent; rx: what it will read */
-	int sd;                    /* the connection's socket (-1 none) */
-	int lsd;                   /* the listener (-1 none) */
-	uint16_t lport, pport;     /* the stack's port, the peer's port */
-	uint32_t iss;              /* the stack's ISS (from its SYN) */
-	uint32_t pseq;             /* the peer's next sequence number */
-	uint32_t pack;             /* what the peer acknowledges (the stack's next seq) */
-	uint16_t pwnd;             /* window the peer advertises */
-	struct tcp_opts syn_opts;  /* options in the peer's SYN / SYN,ACK */
-	unsigned msl_ms;           /* 0: default */
+        struct manual_clock clock;
+        struct stack *s;
+        struct tcpfx_queue tx, rx; /* tx: what the stack sent; rx: what it will read */
+        int sd;                    /* the connection's socket (-1 none) */
+        int lsd;                   /* the listener (-1 none) */
+        uint16_t lport, pport;     /* the stack's port, the peer's port */
+        uint32_t iss;              /* the stack's ISS (from its SYN) */
+        uint32_t pseq;             /* the peer's next sequence number */
+        uint32_t pack;             /* what the peer acknowledges (the stack's next seq) */
+        uint16_t pwnd;             /* window the peer advertises */
+        struct tcp_opts syn_opts;  /* options in the peer's SYN / SYN,ACK */
+        unsigned msl_ms;           /* 0: default */
 };
 
 /* Create the stack (seed fixed) with the peer's SYN carrying MSS 1460 only. */
 void tcpfx_init(struct tcpfx *fx);
+/* The same with --trace lines written to trace. */
+void tcpfx_init_trace(struct tcpfx *fx, FILE *trace);
 void tcpfx_fini(struct tcpfx *fx);
 void tcpfx_poll(struct tcpfx *fx);
 /* Advance the clock by us and poll. */
 void tcpfx_advance(struct tcpfx *fx, uint64_t us);
 /* Inject a segment from the peer (PEER:pport -> LOCAL:lport) and poll once. */
 void tcpfx_send(struct tcpfx *fx, uint8_t flags, uint32_t seq, uint32_t ack, const void *data,
-		size_t len, const struct tcp_opts *opts);
+                size_t len, const struct tcp_opts *opts);
 /* Send with the peer's tracked pseq/pack and advance pseq by the segment length. */
 void tcpfx_send_next(struct tcpfx *fx, uint8_t flags, const void *data, size_t len);
 /* Inject raw TCP bytes (header + payload) inside a valid IPv4 header; checksum fixed if

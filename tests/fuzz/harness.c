@@ -117,6 +117,8 @@ fz_link_tx(void *ctx, const uint8_t *frame, size_t len)
 
         memcpy(l->tx[i], frame, n);
         l->tx_len[i] = n;
+        if (l->on_tx)
+                l->on_tx(l->on_tx_ctx, frame, len);
         return 0;
 }
 
@@ -173,6 +175,13 @@ fz_link_deliver(struct stack *s, struct fz_link *l, const uint8_t *frame, size_t
         l->rx_len = 0;
 }
 
+static void
+print_counter(void *ctx, const char *name, uint64_t value)
+{
+        (void)ctx;
+        fprintf(stderr, "  %-40s %llu\n", name, (unsigned long long)value);
+}
+
 void
 fz_settle_and_check(struct stack *s, struct manual_clock *clk, uint64_t limit_us,
                     unsigned max_steps)
@@ -186,6 +195,9 @@ fz_settle_and_check(struct stack *s, struct manual_clock *clk, uint64_t limit_us
                         clk->now_us = d;
                 stack_poll(s);
         }
+        /* FUZZ_DEBUG=1: show what an input did, to check that a seed reaches its target. */
+        if (getenv("FUZZ_DEBUG"))
+                stack_counters(s, print_counter, NULL);
         if (stack_pkts_in_use(s) != 0)
                 fz_fail("%u packet buffers still held after the timers ran", stack_pkts_in_use(s));
 }

@@ -43,11 +43,16 @@ void fz_fix_ipv4(uint8_t *ip, size_t len);
 /* Same for an Ethernet frame carrying IPv4; other frames are left alone. */
 void fz_fix_frame(uint8_t *frame, size_t len);
 
+typedef void fz_tx_fn(void *ctx, const uint8_t *frame, size_t len);
+
 /* A link whose rx hands out one queued frame at a time and whose tx keeps the last
- * FZ_CAPTURE_FRAMES frames sent (for harnesses that need to see what the stack said). */
+ * FZ_CAPTURE_FRAMES frames sent (for harnesses that need to see what the stack said) and
+ * shows each to on_tx if set. */
 struct fz_link {
         const uint8_t *rx;
         size_t rx_len;
+        fz_tx_fn *on_tx;
+        void *on_tx_ctx;
         uint8_t tx[FZ_CAPTURE_FRAMES][FZ_FRAME_MAX];
         size_t tx_len[FZ_CAPTURE_FRAMES];
         unsigned tx_count; /* total frames sent; the newest is tx[(tx_count - 1) % N] */

@@ -217,10 +217,12 @@ nobody_setup() {
 	fi
 }
 
-ns_exec() { # NS CMD...
+# ns_exec NS CMD...: run CMD in NS in the foreground, killed after T_CMD_TIMEOUT seconds
+# (default 60) so that a hung command fails its case instead of the whole suite.
+ns_exec() {
 	local ns=$1
 	shift
-	ip netns exec "$ns" "$@"
+	timeout --foreground -k 5 "${T_CMD_TIMEOUT:-60}" ip netns exec "$ns" "$@"
 }
 
 # bg_start NS LOG CMD...: run CMD in NS in the background, output to LOG; sets BG_PID.

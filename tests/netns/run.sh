@@ -3,7 +3,7 @@
 # test case, then a leftovers check, then "N passed, M failed, K skipped". Exit 1 on any
 # failure. BIN names the directory of the apps under test (the Makefile passes the ASan
 # build, build/asan/bin). Needs root; without it every file reports SKIP.
-#   tests/netns/run.sh [-v] [test_ping.sh ...]
+#   tests/netns/run.sh [-v] [test_ping.sh ... | path/to/test_x.sh ...]
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -18,7 +18,8 @@ fi
 if [[ $# -gt 0 ]]; then
 	files=()
 	for f in "$@"; do
-		files+=("$here/$(basename "$f")")
+		[[ "$f" == */* ]] || f=$here/$f
+		files+=("$f")
 	done
 else
 	files=("$here"/test_*.sh)
@@ -95,7 +96,7 @@ leftovers() {
 	[[ -z "$alive" ]] || echo "processes left running:$alive"
 }
 if ((is_root)); then
-	problems=$(leftovers)
+	problems=$(leftovers | paste -sd ';' - | sed 's/;/; /g')
 	if [[ -z "$problems" ]]; then
 		n=$(sort -u "$NETNS_TMP/pids" | grep -c .)
 		line="PASS run/no_leftovers ($n processes stopped, namespaces and TAPs gone)"

@@ -6,9 +6,11 @@
 t_require_root
 t_require_cmd ip ping setpriv
 
-# stackd as nobody on a root-owned tap0: "permission denied", with the fix, exit 1.
+# stackd as nobody on a tap0 owned by root: "permission denied", with the fix, exit 1.
+# (A persistent TAP with no owner and no group is open to every user.)
 case_nobody_permission_denied() {
-	ns_up ns
+	ns_create ns
+	ns_tap "$ns" 10.0.0.1/24 tap0 root
 	public_copy dir "$BIN/stackd"
 	nobody_setup
 	expect_status 1 ns_exec "$ns" "${AS_NOBODY[@]}" "$dir/stackd"
@@ -80,10 +82,21 @@ case_root_creates_tap() {
 	fi
 }
 
+# No /dev/net/tun at all (hidden under an empty tmpfs in a private mount namespace): the
+# message names the file and the module to load.
+case_no_dev_net_tun() {
+	ns_up ns
+	expect_status 1 ns_exec "$ns" unshare --mount --propagation private \
+		bash -c 'mount -t tmpfs none /dev/net && exec "$0" "$@"' "$BIN/stackd"
+	echo "$T_OUT"
+	expect_match "$T_OUT" "^stackd: cannot open /dev/net/tun: .*modprobe tun" "message"
+}
+
 t_case nobody_permission_denied case_nobody_permission_denied
 t_case nobody_cannot_create case_nobody_cannot_create
 t_case user_owned_tap case_user_owned_tap
 t_case busy case_busy
 t_case not_a_tap case_not_a_tap
 t_case root_creates_tap case_root_creates_tap
+t_case no_dev_net_tun case_no_dev_net_tun
 t_done
