@@ -12,6 +12,8 @@ ifeq ($(MODE),debug)
 OPT      = -O0 -g3
 else ifeq ($(MODE),asan)
 OPT      = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+else ifeq ($(MODE),tsan)
+OPT      = -O1 -g -fsanitize=thread -fno-omit-frame-pointer
 else ifeq ($(MODE),fuzz)
 OPT      = -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 else
@@ -29,6 +31,9 @@ OUT     := $(BUILD)/asan
 endif
 ifeq ($(MODE),fuzz)
 OUT     := $(BUILD)/fuzz
+endif
+ifeq ($(MODE),tsan)
+OUT     := $(BUILD)/tsan
 endif
 OBJ     := $(BUILD)/obj/$(MODE)
 BIN     := $(OUT)/bin
@@ -52,14 +57,21 @@ SIM_BIN  := $(OUT)/tests/sim_tests
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
 FUZZ_BINS  := $(patsubst %,$(OUT)/tests/fuzz_%,$(FUZZ_NAMES))
 REPLAY_BINS := $(patsubst %,$(OUT)/tests/replay_%,$(FUZZ_NAMES))
+FUZZ_LIB_OBJ := $(patsubst %.c,$(OBJ)/%.o,$(filter-out tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c,$(wildcard tests/fuzz/*.c)))
 FUZZ_SECONDS ?= 60
+# packetdrill shared object (tools/packetdrill): the stack compiled again as PIC with hidden
+# symbols, so only packetdrill_interface_init is exported; its loader test dlopens it.
+PD_SRC   := $(sort $(wildcard stack/*/*.c)) $(sort $(wildcard tools/packetdrill/*.c))
+PD_SO    := $(OUT)/lib/libstack-packetdrill.so
+PD_TEST_SRC := $(sort $(wildcard tests/packetdrill/*.c))
+PD_LOADER := $(OUT)/tests/packetdrill_loader
 
 .SECONDARY:
 .SECONDEXPANSION:
 
-.PHONY: all debug test test-unit test-sim test-netns demo bench bench-bins bench-check fuzz fuzz-bins fuzz-replay clean fmt lint deps tests
+.PHONY: all debug test test-unit test-sim test-netns test-packetdrill demo bench bench-bins bench-check fuzz fuzz-bins fuzz-replay clean fmt lint deps tests
 
-all: $(LIB) $(APP_BINS)
+all: $(LIB) $(APP_BINS) $(PD_SO)
 
 debug:
 	rm -f $(BUILD)/bin/*
@@ -69,6 +81,19 @@ $(OBJ)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
+
+$(OBJ)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC PIC  $<"
+	@$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -c $< -o $@
+
+$(PD_SO): $(patsubst %.c,$(OBJ)/pic/%.o,$(PD_SRC))
+	@mkdir -p $(dir $@)
+	$(CC) $(OPT) $(CFLAGS) -shared -pthread -o $@ $^ $(LDLIBS)
+
+$(PD_LOADER): $(OBJ)/gen/packetdrill/cunit_main.o $(patsubst %.c,$(OBJ)/%.o,$(PD_TEST_SRC))
+	@mkdir -p $(dir $@)
+	$(CC) $(OPT) $(CFLAGS) -pthread -o $@ $^ -lcunit -ldl
 
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -97,31 +122,42 @@ $(SIM_BIN): $(OBJ)/gen/sim/cunit_main.o $(patsubst %.c,$(OBJ)/%.o,$(SIM_SRC)) $(
 	@mkdir -p $(dir $@)
 	$(CC) $(OPT) $(CFLAGS) -o $@ $^ -lcunit -lm
 
-$(OUT)/tests/fuzz_%: $(OBJ)/tests/fuzz/fuzz_%.o $(OBJ)/tests/fuzz/harness.o $(LIB)
+$(OUT)/tests/fuzz_%: $(OBJ)/tests/fuzz/fuzz_%.o $(FUZZ_LIB_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(OPT) $(CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 
-$(OUT)/tests/replay_%: $(OBJ)/tests/fuzz/fuzz_%.o $(OBJ)/tests/fuzz/harness.o $(OBJ)/tests/fuzz/replay_main.o $(LIB)
+$(OUT)/tests/replay_%: $(OBJ)/tests/fuzz/fuzz_%.o $(FUZZ_LIB_OBJ) $(OBJ)/tests/fuzz/replay_main.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(OPT) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-tests: $(UNIT_BIN) $(SIM_BIN) $(LIB) $(APP_BINS) $(REPLAY_BINS)
+tests: $(UNIT_BIN) $(SIM_BIN) $(LIB) $(APP_BINS) $(REPLAY_BINS) $(PD_SO) $(PD_LOADER)
 
 deps:
 	@tools/deps.sh
 
 # Unit and sim suites run under ASan+UBSan; the netns suite drives the ASan apps.
+# Every suite runs even when an earlier one fails; the target fails if any did.
 test: deps
 	$(MAKE) MODE=asan tests
 	$(MAKE) all
-	$(MAKE) MODE=asan test-unit test-sim fuzz-replay
-	$(MAKE) MODE=asan test-netns
+	@fail=""; \
+	for t in "MODE=asan test-unit" "MODE=asan test-sim" "MODE=asan fuzz-replay" \
+		 "MODE=asan test-packetdrill" "test-packetdrill" "MODE=tsan test-packetdrill" \
+		 "MODE=asan test-netns"; do \
+		$(MAKE) --no-print-directory $$t || fail="$$fail [$$t]"; \
+	done; \
+	if [ -n "$$fail" ]; then echo "make test: FAILED:$$fail"; exit 1; fi; \
+	echo "make test: all suites passed"
 
 test-unit:
 	$(UNIT_BIN)
 
 test-sim:
 	$(SIM_BIN)
+
+# The loader test dlopens the .so as packetdrill does (ASan+UBSan, TSan and plain builds).
+test-packetdrill: $(PD_SO) $(PD_LOADER)
+	PD_SO=$(PD_SO) $(PD_LOADER)
 
 fuzz-replay: $(REPLAY_BINS)
 	tools/fuzz.sh replay $(OUT)/tests $(FUZZ_NAMES)

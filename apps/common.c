@@ -13,6 +13,7 @@
 #include "stack/sock.h"
 
 volatile int app_stop_requested;
+static volatile sig_atomic_t stats_requested;
 
 enum { OPT_IFACE = 1000, OPT_IP, OPT_GW, OPT_DNS, OPT_MAC, OPT_MTU, OPT_PCAP, OPT_TRACE,
        OPT_STATS };
@@ -216,8 +217,10 @@ app_parse(struct app *a, int argc, char **argv, const char *shortopts,
 static void
 on_signal(int sig)
 {
-	(void)sig;
-	app_stop_requested = 1;
+	if (sig == SIGUSR1)
+		stats_requested = 1;
+	else
+		app_stop_requested = 1;
 }
 
 void
@@ -229,6 +232,7 @@ app_catch_signals(void)
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 }
 
@@ -272,6 +276,8 @@ app_start(struct app *a)
 	ic.prefix_len = a->o.prefix_len;
 	ic.gateway = a->o.gw;
 	ic.mtu = a->o.mtu;
+	if (!ic.mtu && a->tap && tap_mtu(a->tap) >= 68 && tap_mtu(a->tap) <= 65535)
+		ic.mtu = (uint16_t)tap_mtu(a->tap); /* follow the device unless --mtu says */
 	rc = stack_iface_add(a->s, &ic, ops, ctx);
 	if (rc < 0) {
 		fprintf(stderr, "%s: cannot add interface %s: %s\n", a->prog, a->o.iface,
@@ -287,17 +293,28 @@ print_counter(void *ctx, const char *name, uint64_t value)
 	fprintf(stderr, "    %-36s %llu\n", name, (unsigned long long)value);
 }
 
+/* "a.b.c.d:port" right-aligned on the colon, "*" for a wildcard port, as ss prints. */
+static void
+format_endpoint(const struct sock_addr *ep, char out[32])
+{
+	char ip[16], port[8] = "*";
+
+	app_format_ipv4(ep->ip, ip);
+	if (ep->port)
+		snprintf(port, sizeof(port), "%u", ep->port);
+	snprintf(out, 32, "%15s:%-5s", ip, port);
+}
+
 static void
 print_sock(void *ctx, const struct sock_info *si)
 {
-	char l[16], p[16];
+	char l[32], p[32];
 
 	(void)ctx;
-	app_format_ipv4(si->local.ip, l);
-	app_format_ipv4(si->peer.ip, p);
-	fprintf(stderr, "%-5s %-12s %6zu %6zu %15s:%-5u %15s:%-5u\n",
-		si->type == SOCK_TYPE_TCP ? "tcp" : "udp", si->state, si->recv_q, si->send_q, l,
-		si->local.port, p, si->peer.port);
+	format_endpoint(&si->local, l);
+	format_endpoint(&si->peer, p);
+	fprintf(stderr, "%-5s %-12s %6zu %6zu %s %s\n", si->type == SOCK_TYPE_TCP ? "tcp" : "udp",
+		si->state, si->recv_q, si->send_q, l, p);
 }
 
 void
@@ -308,6 +325,15 @@ app_print_stats(struct app *a)
 	sock_list(a->s, print_sock, NULL);
 	fprintf(stderr, "Counters:\n");
 	stack_counters(a->s, print_counter, NULL);
+}
+
+void
+app_stats_check(struct app *a)
+{
+	if (stats_requested && a->s) {
+		stats_requested = 0;
+		app_print_stats(a);
+	}
 }
 
 void

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 struct tap {
@@ -49,6 +50,30 @@ tap_explain(int e, const char *name, char *err, size_t err_len)
 	}
 }
 
+/* Attaching raises the carrier, but Linux activates the device's transmit queue a little
+ * later (linkwatch); until then the kernel drops what it sends us, e.g. the reply to our
+ * first ARP request, which costs a 1 s ARP retry and a needless SYN retransmission. Wait
+ * (at most about 1 s) for IFF_RUNNING, which is set in the same step, when the link is up. */
+static void
+tap_wait_running(const char *name)
+{
+	const struct timespec tick = {.tv_nsec = 2000000};
+	struct ifreq ifr;
+	int sk = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (sk < 0)
+		return;
+	for (int i = 0; i < 500; i++) {
+		memset(&ifr, 0, sizeof(ifr));
+		memcpy(ifr.ifr_name, name, strlen(name));
+		if (ioctl(sk, SIOCGIFFLAGS, &ifr) < 0 || !(ifr.ifr_flags & IFF_UP) ||
+		    (ifr.ifr_flags & IFF_RUNNING))
+			break;
+		nanosleep(&tick, NULL);
+	}
+	close(sk);
+}
+
 struct tap *
 tap_open(const char *name, char *err, size_t err_len)
 {
@@ -62,6 +87,12 @@ tap_open(const char *name, char *err, size_t err_len)
 		return NULL;
 	}
 	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 && (errno == EACCES || errno == EPERM)) {
+		snprintf(err, err_len,
+			 "permission denied opening /dev/net/tun: run as root, or give your user "
+			 "access to it (it is usually mode 0666; here it is not)");
+		return NULL;
+	}
 	if (fd < 0) {
 		tap_explain(errno, name, err, err_len);
 		return NULL;
@@ -84,6 +115,7 @@ tap_open(const char *name, char *err, size_t err_len)
 	t->fd = fd;
 	memcpy(t->name, ifr.ifr_name, IFNAMSIZ);
 	t->name[IFNAMSIZ - 1] = 0;
+	tap_wait_running(t->name);
 	return t;
 }
 
