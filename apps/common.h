@@ -55,7 +55,10 @@ int app_lookup(struct app *a, const char *host, uint32_t *ip, long wait_s);
 void app_print_stats(struct app *a);
 /* Set by SIGINT/SIGTERM once app_catch_signals() ran. */
 extern volatile int app_stop_requested;
+/* SIGINT/SIGTERM stop the app; SIGUSR1 prints the stats at the next app_wait. */
 void app_catch_signals(void);
+/* Print the stats now if SIGUSR1 asked for them (app_wait calls this). */
+void app_stats_check(struct app *a);
 void app_die_usage(struct app *a, const char *usage, const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 3, 4)));
 

@@ -23,8 +23,10 @@ app_wait(struct app *a, int fd, short events, int max_ms)
 	rc = poll(fds, (nfds_t)n, timeout);
 	if (rc < 0 && errno == EINTR) {
 		stack_poll(a->s);
+		app_stats_check(a);
 		return -1;
 	}
 	stack_poll(a->s);
+	app_stats_check(a);
 	return app_idx >= 0 && rc > 0 ? fds[app_idx].revents : 0;
 }

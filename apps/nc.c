@@ -274,14 +274,15 @@ on_sock_info(void *ctx, const struct sock_info *si)
 }
 
 /* Both directions closed and our FIN acknowledged (LAST-ACK -> CLOSED after a passive
- * close, TIME-WAIT after an active one). SOCK_HUP alone only says our FIN is queued: the
- * stack lives in this process, so leaving earlier would drop unsent or unacked bytes. */
+ * close, TIME-WAIT after an active one), read from the RFC state (STATUS, RFC 9293
+ * 3.10.6). SOCK_HUP is not enough: it is set once our FIN is only queued, and the stack
+ * lives in this process, so leaving then would drop unsent or unacked bytes. */
 static int
 tcp_done(struct nc *n)
 {
 	struct state_query q = {n->sd, ""};
 
-	if (!n->net_eof || !n->shut_sent || !(sock_events(n->a.s, n->sd) & SOCK_HUP))
+	if (!n->net_eof || !n->shut_sent)
 		return 0;
 	sock_list(n->a.s, on_sock_info, &q);
 	return !strcmp(q.state, "CLOSED") || !strcmp(q.state, "TIME-WAIT");
@@ -309,7 +310,7 @@ relay(struct nc *n)
 			return;
 		rev = app_wait(&n->a, want_stdin ? STDIN_FILENO : -1, POLLIN,
 			       n->wait_s ? 1000 : -1);
-		if (rev & (POLLIN | POLLHUP | POLLERR)) {
+		if (rev > 0 && (rev & (POLLIN | POLLHUP | POLLERR))) { /* -1: a signal */
 			read_stdin(n);
 			idle_since = stack_now_us(n->a.s);
 		}

@@ -121,23 +121,24 @@ conn_flush(struct services *sv, struct svc_conn *c)
 	return true;
 }
 
-/* RFC 864: lines of 72 printable characters, each starting one further along. */
+/* RFC 864: lines of 72 printable characters, each starting one further along. Each line is
+ * a 72-byte window into the 95 printable characters written twice, and lines are queued in
+ * blocks: formatting byte by byte and growing the queue per line cost more than TCP itself. */
 static void
 chargen_fill(struct services *sv, struct svc_conn *c)
 {
-	char line[74];
+	char chars[2 * 95], block[64 * 74];
 
+	for (int j = 0; j < 2 * 95; j++)
+		chars[j] = (char)(' ' + j % 95);
 	while (c->out_off == c->out_len && (sock_events(sv->s, c->sd) & SOCK_WRITABLE)) {
-		for (int k = 0; k < 16; k++) {
-			for (int j = 0; j < 72; j++)
-				line[j] = (char)(' ' + (c->chargen_pos + (uint64_t)j) % 95);
-			line[72] = '\r';
-			line[73] = '\n';
+		for (int k = 0; k < 64; k++) {
+			memcpy(block + k * 74, chars + c->chargen_pos % 95, 72);
+			block[k * 74 + 72] = '\r';
+			block[k * 74 + 73] = '\n';
 			c->chargen_pos++;
-			if (conn_queue(c, line, sizeof(line)) < 0)
-				return;
 		}
-		if (!conn_flush(sv, c))
+		if (conn_queue(c, block, sizeof(block)) < 0 || !conn_flush(sv, c))
 			return;
 	}
 }

@@ -1,7 +1,6 @@
 /* stackd: the stack as a host on a TAP device. Answers ARP and ping, and offers echo
  * (RFC 862), discard (RFC 863), chargen (RFC 864) and static HTTP until SIGINT/SIGTERM. */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,15 +33,6 @@ struct stackd {
 	long port[4]; /* by enum svc_kind; 0: off */
 	const char *http_dir;
 };
-
-static volatile sig_atomic_t stats_requested;
-
-static void
-on_usr1(int sig)
-{
-	(void)sig;
-	stats_requested = 1;
-}
 
 static int
 parse_port(const char *arg, long *out)
@@ -121,8 +111,7 @@ main(int argc, char **argv)
 	idx = app_parse(&a, argc, argv, "", stackd_longopts, on_opt, &d, usage);
 	if (idx != argc)
 		app_die_usage(&a, usage, "unexpected argument '%s'", argv[idx]);
-	app_catch_signals();
-	signal(SIGUSR1, on_usr1);
+	app_catch_signals(); /* SIGUSR1: stats, printed from app_wait */
 	app_start(&a);
 	sv = services_create(a.s, d.http_dir);
 	if (!sv) {
@@ -135,10 +124,6 @@ main(int argc, char **argv)
 	while (!app_stop_requested) {
 		app_wait(&a, -1, 0, -1);
 		services_poll(sv);
-		if (stats_requested) {
-			stats_requested = 0;
-			app_print_stats(&a);
-		}
 	}
 	fprintf(stderr, "stackd: shutting down\n");
 	services_destroy(sv);

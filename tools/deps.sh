@@ -39,7 +39,13 @@ python3          cmd:python3
 gdb              cmd:gdb
 valgrind         cmd:valgrind
 cppcheck         cmd:cppcheck
+nftables         cmd:nft
+iperf3           cmd:iperf3
+jq               cmd:jq
 libclang-rt-dev? pkg
+iperf3           cmd:iperf3
+jq               cmd:jq
+gnuplot-nox?     cmd:gnuplot
 "
 
 check_only=0

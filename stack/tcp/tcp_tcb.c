@@ -321,6 +321,16 @@ tcp_flush(struct stack *s)
         }
 }
 
+/* An error our own IP layer raised (icmp_local_error: ARP gave up on the next hop, RFC 1122
+ * 2.3.2.2) names us as its reporter. It is no hint from a distant router that may be wrong
+ * or forged (the reason MUST-56 keeps host unreachable soft): the SYN never left the link,
+ * so a connection still in SYN-SENT fails at once with EHOSTUNREACH, as on Linux. */
+static bool
+tcp_icmp_is_local(const struct icmp_err *e)
+{
+        return e->from == e->src;
+}
+
 /* RFC 1122 4.2.3.9 and RFC 9293 3.9.2.2 (MUST-54..56): port and protocol unreachable are
  * hard errors that abort a connection still in SYN-SENT; everything else is soft and only
  * reported if the connection later times out. Source quench is ignored (RFC 6633). The
@@ -345,7 +355,8 @@ tcp_icmp_error(struct stack *s, const struct icmp_err *e)
         }
         err = icmp_err_errno(e->type, e->code);
         if (t->state == TCP_SYN_SENT && e->type == ICMP_DEST_UNREACH &&
-            (e->code == ICMP_UNREACH_PROTO || e->code == ICMP_UNREACH_PORT)) {
+            (e->code == ICMP_UNREACH_PROTO || e->code == ICMP_UNREACH_PORT ||
+             tcp_icmp_is_local(e))) {
                 tcb_set_error(t, err);
                 tcp_set_state(s, t, TCP_CLOSED, TCP_WHY_ICMP_ERROR);
                 return;

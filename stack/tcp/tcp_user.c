@@ -123,6 +123,7 @@ tcp_user_accept(struct stack *s, struct sock *so, struct sock_addr *peer)
         if (!ns)
                 return -EMFILE;
         tcb_child_unlink(c);
+        c->opened = true; /* an accepted connection reports its end (HUP, EOF) like any other */
         c->sock = ns;
         ns->tcb = c;
         if (peer) {

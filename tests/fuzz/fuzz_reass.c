@@ -72,7 +72,8 @@ send_fragment(struct reass_fuzz *f, struct fz_in *in)
         if (ctl & 0x10) {
                 n = off < REASS_ECHO_LEN ? REASS_ECHO_LEN - off : 0;
                 n = n < want ? n : want;
-                memcpy(pkt + IPV4_HDR_LEN, f->echo + off, n);
+                if (n > 0)
+                        memcpy(pkt + IPV4_HDR_LEN, f->echo + off, n);
         } else {
                 n = fz_bytes(in, want, &d);
                 memcpy(pkt + IPV4_HDR_LEN, d, n);

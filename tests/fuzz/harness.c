@@ -151,6 +151,7 @@ fz_stack_new(struct manual_clock *clk, enum link_type type, const struct link_op
         cfg.seed = FZ_SEED;
         cfg.log_level = LOG_ERROR;
         cfg.dns_server = FZ_ADDR_PEER;
+        cfg.trace = getenv("FUZZ_TRACE") != NULL; /* frames and TCP states, for a failing input */
         s = stack_create(&cfg);
         if (!s)
                 fz_fail("stack_create failed");

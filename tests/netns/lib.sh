@@ -1,5 +1,7 @@
+# shellcheck shell=bash disable=SC2030,SC2031
+# (Each case's lists are meant to live in its own subshell.)
 # Shared helpers for tests/netns/test_*.sh (sourced, not run). The Linux kernel is the peer:
-# every test builds its own network namespaces (named st-<run id>-<tag>-<n>) with a TAP
+# every test builds its own network namespaces (st-<run id>-<tag>-<pid>-<n>) with a TAP
 # device inside, runs our apps there, and always removes all of it again.
 #
 # A test file looks like this (see test_ping.sh):
@@ -31,7 +33,11 @@ export BIN
 T_FILE=$(basename "$0" .sh)
 T_FILE=${T_FILE#test_}
 T_RUN_ID=${NETNS_RUN_ID:-$$}
-T_TMP=${NETNS_TMP:-$(mktemp -d /tmp/netns-test.XXXXXX)}/$T_FILE
+T_OWN_TMP= # run alone (not from run.sh): our own scratch directory, removed if all pass
+if [[ -z "${NETNS_TMP:-}" ]]; then
+	T_OWN_TMP=$(mktemp -d /tmp/netns-test.XXXXXX)
+fi
+T_TMP=${NETNS_TMP:-$T_OWN_TMP}/$T_FILE
 mkdir -p "$T_TMP"
 T_FAILED=0
 T_NS_SEQ=0
@@ -148,8 +154,11 @@ t_skip() { # NAME REASON
 
 # End of a test file: exit status 1 if any case failed.
 t_done() {
-	((T_FAILED == 0))
-	exit $?
+	if ((T_FAILED > 0)); then
+		exit 1
+	fi
+	[[ -z "$T_OWN_TMP" ]] || rm -rf "$T_OWN_TMP"
+	exit 0
 }
 
 # ns_create VAR [TAG]: a fresh namespace (lo up, IPv6 off so the kernel adds no IPv6

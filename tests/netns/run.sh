@@ -8,7 +8,7 @@ set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-cd "$root"
+cd "$root" || exit 2
 export BIN=${BIN:-build/bin}
 
 if [[ "${1:-}" == "-v" ]]; then

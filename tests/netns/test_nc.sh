@@ -58,7 +58,10 @@ nc_wait() {
 		kill -0 "$1" 2>/dev/null || break
 		sleep 0.05
 	done
-	kill -0 "$1" 2>/dev/null && fail "nc (pid $1) did not exit"
+	if kill -0 "$1" 2>/dev/null; then
+		tail -n 30 "$T_TMP"/*.err >&2
+		fail "nc (pid $1) did not exit"
+	fi
 	RC=0
 	wait "$1" || RC=$?
 }
@@ -144,13 +147,13 @@ listen_case() {
 	ns_up ns
 	random_file "$T_TMP/up" 1048576
 	random_file "$T_TMP/down" 1048576
-	nc_bg lsn "$T_TMP/down" -v "$@"
+	nc_bg lsn "$T_TMP/down" --trace -v "$@"
 	wait_for 5 grep -q '^Listening on 0.0.0.0 5000$' "$T_TMP/lsn.err" ||
 		fail "nc not listening: $(cat "$T_TMP/lsn.err")"
-	ns_exec "$ns" timeout 20 $KNC -N 10.0.0.2 5000 <"$T_TMP/up" >"$T_TMP/cli.out" ||
+	ns_exec "$ns" timeout 20 "$KNC" -N 10.0.0.2 5000 <"$T_TMP/up" >"$T_TMP/cli.out" ||
 		fail "kernel client failed"
-	nc_wait "$NC_PID"
-	cat "$T_TMP/lsn.err"
+	nc_wait "$NC_PID" || true
+	grep -E '^tcp |^Listening|^Connection' "$T_TMP/lsn.err" || true
 	sanitizer_clean "$T_TMP/lsn.err"
 	expect_eq "$RC" 0 "nc exit status"
 	expect_match "$(cat "$T_TMP/lsn.err")" '^Connection received on 10\.0\.0\.1 [0-9]+$' "-v"
@@ -172,7 +175,7 @@ case_listen_k_keeps_accepting() {
 	nc_bg lsn /dev/null -v -k -l 5000
 	wait_for 5 grep -q '^Listening on' "$T_TMP/lsn.err" || fail "nc not listening"
 	for word in one two three; do
-		echo "$word" | ns_exec "$ns" timeout 10 $KNC -N 10.0.0.2 5000 ||
+		echo "$word" | ns_exec "$ns" timeout 10 "$KNC" -N 10.0.0.2 5000 ||
 			fail "client '$word' failed"
 		wait_for 5 grep -qx "$word" "$T_TMP/lsn.out" || fail "nc did not print '$word'"
 	done
@@ -270,6 +273,8 @@ c.close()
 
 # Nobody answers ARP for 10.0.0.77: after the ARP retries (RFC 1122 2.3.2.2) the connect
 # fails with "No route to host" (as Linux's nc says), exit 1, well before -w.
+# KNOWN FAILING: /work/briefs/tcp-findings.md "apps5 #1" (the local host-unreachable stays a
+# soft error in SYN-SENT, so the connect only ends at -w / R2 with "timed out").
 case_host_unreachable() {
 	ns_up ns
 	nc_run /dev/null -w 8 10.0.0.77 5000

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The Linux kernel pings the stack (stackd on a TAP): no loss, fragmented echoes (RFC 791
 # reassembly and fragmentation, RFC 1122 3.2.2.6 echo reply), and ARP resolution (RFC 826).
+# ns_up/public_copy set the variables they are named (printf -v): hence SC2154.
+# shellcheck source=tests/netns/lib.sh disable=SC2154
 . "$(dirname "$0")/lib.sh"
 t_require_root
 t_require_cmd ping ip

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # build/bin/ping: the stack pings the Linux kernel (RFC 792 echo, RFC 1122 3.2.2.6), with
 # iputils-style output and exit codes (0: replies, 1: none, 2: usage).
+# ns_up/public_copy set the variables they are named (printf -v): hence SC2154.
+# shellcheck source=tests/netns/lib.sh disable=SC2154
 . "$(dirname "$0")/lib.sh"
 t_require_root
 t_require_cmd ip

@@ -2,6 +2,8 @@
 # drivers/tap.c: attach to an existing TAP by name (a user who owns it needs no root),
 # create it when absent and we may (CAP_NET_ADMIN), and say clearly why not otherwise
 # (permission denied, busy, not a TAP); exit status 1 for all of those.
+# ns_up/public_copy set the variables they are named (printf -v): hence SC2154.
+# shellcheck source=tests/netns/lib.sh disable=SC2154
 . "$(dirname "$0")/lib.sh"
 t_require_root
 t_require_cmd ip ping setpriv

@@ -2,6 +2,8 @@
 # Seeing the packets: tshark reads stackd's --pcap file and finds exactly the frames that
 # --trace printed, with the same Wireshark-style summaries; stackd stops cleanly on
 # SIGTERM and SIGINT (exit 0, pcap complete, no sanitizer report).
+# ns_up/public_copy set the variables they are named (printf -v): hence SC2154.
+# shellcheck source=tests/netns/lib.sh disable=SC2154
 . "$(dirname "$0")/lib.sh"
 t_require_root
 t_require_cmd ping tshark python3

@@ -206,10 +206,13 @@ ip -n "$PFX-va" link set "$VA_IF" up
 ip -n "$PFX-vb" link set "$VB_IF" up
 
 iperf() { # CLIENT_NS SERVER_NS SERVER_ADDR: Mbit/s of one kernel TCP flow
-	local log=$TMP/iperf-s.log out
+	local log=$TMP/iperf-s.log out spid
 	bg "$2" "$log" iperf3 -s -1 -B "$3"
-	local spid=$BG_PID
-	wait_log "$log" "listening" || return 1
+	spid=$BG_PID
+	for _ in $(seq 50); do # its "listening" line is block-buffered: ask the kernel
+		[[ -n "$(nsx "$2" ss -Hltn "sport = :5201")" ]] && break
+		sleep 0.1
+	done
 	out=$(nsx "$1" iperf3 -c "$3" -t "$IPERF_S" -J --connect-timeout 3000 2>&1)
 	stop_pid "$spid"
 	jq -r '.end.sum_received.bits_per_second / 1e6 | floor' <<<"$out" 2>/dev/null
@@ -280,7 +283,7 @@ bulk3() { # send|recv KEY: median of 3 runs of BULK bytes, one flow
 	done
 	put "${2}_mbps" "$(printf '%s\n' "${runs[@]}" | awk '{print $1}' | median)"
 	put "${2}_cpu_s_per_gb" "$(printf '%s\n' "${runs[@]}" | awk '{print $2}' | median)"
-	put "${2}_runs" "$(printf '%s\n' "${runs[@]}" | awk '{printf "%s%s", NR > 1 ? "," : "", $1}')"
+	put "${2}_runs" "$(printf '%s\n' "${runs[@]}" | awk '{printf "%s%s", (NR > 1 ? "," : ""), $1}')"
 }
 
 stackd_up "$TMP/stackd-bulk.log" --discard 9 --chargen 19

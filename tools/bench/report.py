@@ -19,7 +19,7 @@ def load(path):
             try:
                 res[key] = float(val) if key not in MACHINE else val
             except ValueError:
-                res[key] = None
+                res[key] = val if val else None
     return res
 
 

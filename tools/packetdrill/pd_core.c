@@ -49,7 +49,7 @@ pd_settle(struct pd *pd)
 {
 	struct timespec end;
 
-	if (pd->stale == 0)
+	if (pd->stale < 1000)
 		return;
 	clock_gettime(CLOCK_REALTIME, &end);
 	end.tv_nsec += PD_SETTLE_MAX_NS;
@@ -325,6 +325,13 @@ pd_splice(void *ud, int fd_in, loff_t *off_in, int fd_out, loff_t *off_out, size
 	return pd_fail(-ENOSYS);
 }
 
+static void
+pd_print_counter(void *ctx, const char *name, uint64_t value)
+{
+	(void)ctx;
+	fprintf(stderr, "libstack-packetdrill: %-36s %llu\n", name, (unsigned long long)value);
+}
+
 /* packetdrill calls free after closing every descriptor and joining its syscall thread. */
 static void
 pd_free(void *ud)
@@ -333,6 +340,8 @@ pd_free(void *ud)
 
 	if (!pd)
 		return;
+	if (pd->cfg.trace)
+		stack_counters(pd->s, pd_print_counter, NULL);
 	stack_destroy(pd->s);
 	pd_queue_clear(&pd->in);
 	pd_queue_clear(&pd->out);
