@@ -16,6 +16,7 @@
 #define TCP_KEEP_INTVL_US 75000000u
 #define TCP_KEEP_PROBES 9
 #define TCP_DEFAULT_MSL_MS 30000u
+#define TCP_R2_MIN_TIMEOUTS 8 /* R2 also needs this many timeouts in the series (see below) */
 
 uint64_t
 tcp_msl_us(const struct stack *s)
@@ -65,13 +66,16 @@ tcp_rtt_sample(struct stack *s, struct tcb *t, uint32_t rtt_us)
 }
 
 /* RFC 9293 3.8.3: give up after R2 (MUST-20..23); the error is the last ICMP soft error
- * if there was one (RFC 1122 4.2.3.9), else ETIMEDOUT. */
+ * if there was one (RFC 1122 4.2.3.9), else ETIMEDOUT. R2 is a lower bound (RFC 1122
+ * 4.2.3.5 "at least 100 seconds"): with the RTO backed off to its 60 s cap, time alone
+ * would give up after two retransmissions, so a minimum number of timeouts is also
+ * required (Linux counts retransmissions, tcp_retries2). */
 static bool
 tcp_rexmt_give_up(struct stack *s, struct tcb *t)
 {
         uint64_t limit = t->state < TCP_ESTABLISHED ? TCP_SYN_R2_US : (uint64_t)t->r2_ms * 1000u;
 
-        if (s->now_us - t->rexmt_first_us < limit)
+        if (s->now_us - t->rexmt_first_us < limit || t->rexmt_count < TCP_R2_MIN_TIMEOUTS)
                 return false;
         stack_count(s, CNT_TCP_TIMEOUTS);
         tcb_set_error(t, t->soft_error ? t->soft_error : -ETIMEDOUT);
