@@ -1,5 +1,7 @@
 /* Intrusive deadline timers, embedded in their owner (TCB, ARP entry, query).
- * They fire only from stack_poll(); a sorted list keeps the next deadline at the head. */
+ * They fire only from stack_poll(). A pairing heap keeps the next deadline at the head:
+ * arm and cancel stay cheap with thousands of TIME-WAIT timers (a sorted list made
+ * timer_arm the top symbol under connection churn). Equal deadlines fire in arming order. */
 #ifndef STACK_CORE_TIMER_H
 #define STACK_CORE_TIMER_H
 
@@ -12,13 +14,17 @@ typedef void timer_fire_fn(struct stack *s, struct timer *t);
 
 struct timer {
 	uint64_t deadline_us;
+	uint64_t seq; /* arming order, breaks ties between equal deadlines */
 	timer_fire_fn *fire;
-	struct timer *prev, *next;
+	/* Heap links: first child, next sibling, and prev = left sibling or, for a first
+	 * child, the parent. */
+	struct timer *child, *next, *prev;
 	bool armed;
 };
 
 struct timer_list {
-	struct timer *head;
+	struct timer *head; /* the earliest timer, NULL when none is armed */
+	uint64_t seq;
 };
 
 void timer_init(struct timer *t, timer_fire_fn *fire);
