@@ -12,7 +12,7 @@
 #define DNS_QTYPE_A 1     /* RFC 1035 3.2.2 */
 #define DNS_QTYPE_AAAA 28 /* RFC 3596 */
 
-#define DNS_MAX_ADDRS 16        /* addresses kept per answer */
+#define DNS_MAX_ADDRS 64        /* addresses kept per answer (a TCP answer may hold more) */
 #define DNS_MAX_CNAMES 8        /* CNAME hops followed before giving up */
 #define DNS_RESULT_NAME_LEN 256 /* a name in presentation form, NUL included */
 
@@ -27,7 +27,7 @@ enum dns_err {
         DNS_ERR_NOTIMP = -2004,    /* server: not implemented */
         DNS_ERR_REFUSED = -2005,   /* server refused */
         DNS_ERR_NODATA = -2100,    /* the name exists but has no record of the type asked */
-        DNS_ERR_TRUNCATED = -2101, /* TC set: needs TCP (not yet, issue 4) */
+        DNS_ERR_TRUNCATED = -2101, /* TC set even on the TCP retry */
         DNS_ERR_CNAME_LOOP = -2102 /* CNAME chain longer than DNS_MAX_CNAMES */
 };
 

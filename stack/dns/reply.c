@@ -137,7 +137,7 @@ dns_reply_check(const uint8_t *msg, size_t len, uint16_t id, const struct dns_na
         if (question_check(&m, id, qname, qtype) != DNS_CHECK_ANSWER)
                 return DNS_CHECK_MISMATCH;
         /* RFC 1035 4.1.1 TC: the records may be cut anywhere, so read no further. The answer
-         * belongs on TCP (RFC 7766 5); until TCP lands (issue 4) it is reported as an error. */
+         * belongs on TCP (RFC 7766 5): the resolver asks again there. */
         if (h.flags & DNS_FLAG_TC) {
                 *status = DNS_ERR_TRUNCATED;
                 return DNS_CHECK_ANSWER;
@@ -178,7 +178,7 @@ dns_strerror(int status)
         case DNS_ERR_NODATA:
                 return "no record of the requested type";
         case DNS_ERR_TRUNCATED:
-                return "answer truncated (TC) and DNS over TCP is not supported yet";
+                return "answer truncated (TC), even over TCP";
         case DNS_ERR_CNAME_LOOP:
                 return "CNAME chain too long or looping";
         case -ETIMEDOUT:

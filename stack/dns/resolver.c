@@ -1,6 +1,7 @@
 /* Asynchronous DNS stub resolver (RFC 1034 5.3.1, RFC 1035 4.2.1 and 7): a fresh UDP socket
  * on a random port and a random ID per query (RFC 5452 9.2), retransmission with backoff on
- * a stack timer, and a small cache bounded in entries that honours TTLs (RFC 1035 3.2.1). */
+ * a stack timer, a small cache bounded in entries that honours TTLs (RFC 1035 3.2.1), and a
+ * truncated (TC) answer asked again over TCP (RFC 7766 5, RFC 1035 4.2.2). */
 #include "stack/dns/resolver.h"
 
 #include <arpa/inet.h>
@@ -18,6 +19,8 @@
 #define DNS_RTO_US 1000000u  /* first wait; doubled per retransmission */
 #define DNS_TTL_CAP_S 86400u /* RFC 2181 8: a resolver may cap TTLs */
 #define DNS_RX_MAX 4096      /* larger datagrams are cut and then fail to parse */
+#define DNS_TCP_MAX 65535    /* RFC 1035 4.2.2: two-byte length prefix */
+#define DNS_TCP_TIMEOUT_US (5u * 1000000u) /* the whole TCP exchange */
 
 struct dns_query {
         bool used;
@@ -27,6 +30,10 @@ struct dns_query {
         int sd;
         unsigned tries;
         int icmp_err; /* an ICMP error seen for this query, reported if nothing else comes */
+        bool tcp;      /* asking again over TCP after a TC answer */
+        bool tcp_sent; /* the length-prefixed query has been handed to the socket */
+        uint8_t *tcp_buf; /* DNS_TCP_MAX + 2 bytes: the length-prefixed answer as it arrives */
+        size_t tcp_len;
         struct dns_name qname;
         struct timer timer;
         dns_done_fn *cb;
@@ -77,6 +84,10 @@ query_free(struct stack *s, struct dns_query *q)
         if (q->sd >= 0)
                 sock_close(s, q->sd);
         q->sd = -1;
+        free(q->tcp_buf);
+        q->tcp_buf = NULL;
+        q->tcp = q->tcp_sent = false;
+        q->tcp_len = 0;
         q->used = false;
         q->done = false;
         q->cb = NULL;
@@ -224,6 +235,11 @@ query_timer_fire(struct stack *s, struct timer *t)
                 query_finish(s, q, q->status);
                 return;
         }
+        if (q->tcp) {
+                stack_count(s, CNT_DNS_TIMEOUTS);
+                query_finish(s, q, -ETIMEDOUT);
+                return;
+        }
         if (q->tries >= DNS_TRIES) {
                 stack_count(s, CNT_DNS_TIMEOUTS);
                 query_finish(s, q, q->icmp_err ? q->icmp_err : -ETIMEDOUT);
@@ -233,7 +249,10 @@ query_timer_fire(struct stack *s, struct timer *t)
         query_send(s, q);
 }
 
-/* One datagram on the query's socket. Returns true when it finished the query. */
+static void query_tcp_start(struct stack *s, struct dns_query *q);
+
+/* One answer on the query's socket. Returns true when it finished the query (or moved it
+ * to TCP). */
 static bool
 reply_input(struct stack *s, struct dns_query *q, const uint8_t *buf, size_t len,
             const struct sock_addr *from)
@@ -255,6 +274,10 @@ reply_input(struct stack *s, struct dns_query *q, const uint8_t *buf, size_t len
                 return false;
         case DNS_CHECK_ANSWER:
                 break;
+        }
+        if (status == DNS_ERR_TRUNCATED && !q->tcp) {
+                query_tcp_start(s, q);
+                return true;
         }
         memcpy(r.names[0], q->r.names[0], sizeof(r.names[0]));
         q->r = r;
@@ -292,6 +315,74 @@ query_sock_event(void *ctx, int sd, unsigned events)
         /* Readiness is reported on change only; after draining, ask for the next change to be
          * reported afresh so a datagram arriving in the same state is not missed. */
         sock_set_callback(s, sd, query_sock_event, s);
+}
+
+/* Send the length-prefixed query once connected, then collect the answer (RFC 1035 4.2.2). */
+static void
+query_tcp_event(void *ctx, int sd, unsigned events)
+{
+        struct stack *s = ctx;
+        struct dns_query *q = query_find(s->dns, 0, sd);
+        struct sock_addr from = {.ip = s->cfg.dns_server, .port = DNS_PORT};
+        ssize_t n;
+        int len;
+
+        if (!q || !q->tcp)
+                return;
+        if (events & SOCK_ERROR) {
+                query_finish(s, q, sock_error(s, sd));
+                return;
+        }
+        if (!q->tcp_sent && (events & SOCK_WRITABLE)) {
+                len = dns_query_emit(q->tcp_buf + 2, DNS_UDP_MAX, q->txid, DNS_FLAG_RD, &q->qname,
+                                     q->qtype);
+                if (len <= 0) {
+                        query_finish(s, q, -EIO);
+                        return;
+                }
+                q->tcp_buf[0] = (uint8_t)(len >> 8);
+                q->tcp_buf[1] = (uint8_t)len;
+                /* The send ring copies it; the buffer then collects the answer. */
+                if (sock_send(s, sd, q->tcp_buf, (size_t)len + 2) != len + 2) {
+                        query_finish(s, q, -EIO);
+                        return;
+                }
+                q->tcp_sent = true;
+        }
+        while ((n = sock_recv(s, sd, q->tcp_buf + q->tcp_len, DNS_TCP_MAX + 2 - q->tcp_len)) > 0)
+                q->tcp_len += (size_t)n;
+        if (q->tcp_len >= 2 && q->tcp_len >= 2u + (size_t)(q->tcp_buf[0] << 8 | q->tcp_buf[1])) {
+                if (!reply_input(s, q, q->tcp_buf + 2,
+                                 (size_t)(q->tcp_buf[0] << 8 | q->tcp_buf[1]), &from))
+                        query_finish(s, q, -EBADMSG);
+                return;
+        }
+        if (n == 0 || q->tcp_len == DNS_TCP_MAX + 2) /* closed before a whole answer */
+                query_finish(s, q, -ECONNRESET);
+}
+
+/* A TC answer: drop the UDP socket and ask the same server again over TCP (RFC 7766 5). */
+static void
+query_tcp_start(struct stack *s, struct dns_query *q)
+{
+        struct sock_addr to = {.ip = s->cfg.dns_server, .port = DNS_PORT};
+        int rc = 0;
+
+        sock_close(s, q->sd);
+        q->sd = -1;
+        q->tcp = true;
+        q->tcp_buf = malloc(DNS_TCP_MAX + 2);
+        if (!q->tcp_buf) {
+                query_finish(s, q, -ENOMEM);
+                return;
+        }
+        q->sd = sock_open(s, SOCK_TYPE_TCP);
+        if (q->sd < 0 || (rc = sock_connect(s, q->sd, &to)) < 0) {
+                query_finish(s, q, q->sd < 0 ? q->sd : rc);
+                return;
+        }
+        sock_set_callback(s, q->sd, query_tcp_event, s);
+        stack_timer_arm(s, &q->timer, DNS_TCP_TIMEOUT_US);
 }
 
 /* Address literals bypass the resolver; one of the other family has no such record. */

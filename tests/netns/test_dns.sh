@@ -13,6 +13,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 # what is listed here (no upstream, no /etc/hosts, no config file): names under example.test
 # that are not listed get NXDOMAIN (--local), names elsewhere get REFUSED.
 dns_up() {
+	local big=() i
+	# 40 A records make a 700-byte answer: over UDP's 512 bytes, so it comes back with TC.
+	for i in $(seq 100 139); do big+=("--host-record=big.example.test,192.0.2.$i"); done
 	ns_up ns
 	DNSMASQ_LOG="$T_TMP/dnsmasq.$BASHPID.log"
 	bg_start "$ns" "$DNSMASQ_LOG" dnsmasq --keep-in-foreground --conf-file=/dev/null \
@@ -23,7 +26,7 @@ dns_up() {
 		--host-record=target.example.test,192.0.2.30 \
 		--cname=www.example.test,mid.example.test \
 		--cname=mid.example.test,target.example.test \
-		--host-record=v6.example.test,2001:db8::1
+		--host-record=v6.example.test,2001:db8::1 "${big[@]}"
 	wait_for 10 ns_exec "$ns" host -W 1 -t A a.example.test 10.0.0.1 >/dev/null ||
 		fail "dnsmasq did not come up: $(cat "$DNSMASQ_LOG")"
 }
@@ -141,6 +144,17 @@ case_dns_trace_matches_pcap() {
 	((port >= 49152 && port <= 65535)) || fail "query source port $port"
 }
 
+# RFC 7766 5: a truncated answer is asked again over TCP, and all 40 addresses come back.
+case_dns_truncated_retried_over_tcp() {
+	dns_up
+	run_resolve --trace big.example.test
+	expect_eq "$RC" 0 "resolve exit status"
+	expect_eq "$(grep -c '^big\.example\.test has address 192\.0\.2\.' <<<"$OUT")" 40 "addresses"
+	expect_match "$OUT" 'TCP [0-9]+ [0-9]+ -> 53 \[SYN\]' "a TCP connection to port 53"
+	host_says big.example.test
+	expect_eq "$(grep ' has address ' <<<"$OUT" | sort)" "$(sort <<<"$HOST_OUT")" "same as host"
+}
+
 case_dns_usage() {
 	ns_up ns
 	run_resolve
@@ -159,5 +173,6 @@ t_case dns_no_a_record case_dns_no_a_record
 t_case dns_several_names case_dns_several_names
 t_case dns_silent_server_times_out case_dns_silent_server_times_out
 t_case dns_trace_matches_pcap case_dns_trace_matches_pcap
+t_case dns_truncated_retried_over_tcp case_dns_truncated_retried_over_tcp
 t_case dns_usage case_dns_usage
 t_done

@@ -26,6 +26,10 @@ struct server {
         uint32_t ttl;       /* of every record (0: 60) */
         uint64_t at_us[MAX_SEEN];
         uint16_t id[MAX_SEEN], port[MAX_SEEN];
+        int tcp_lsd, tcp_sd; /* TCP port 53 (RFC 7766): listener and the current client */
+        uint8_t tcp_in[600];
+        size_t tcp_in_len;
+        unsigned tcp_seen; /* queries answered over TCP */
 };
 
 struct client {
@@ -71,6 +75,50 @@ server_open(struct server *srv, struct simnet *net)
         CU_ASSERT_FATAL(srv->sd >= 0 && srv->alt_sd >= 0);
         CU_ASSERT_EQUAL_FATAL(sock_bind(net->a, srv->sd, &a53), 0);
         CU_ASSERT_EQUAL_FATAL(sock_bind(net->a, srv->alt_sd, &a5353), 0);
+        srv->tcp_sd = -1;
+        srv->tcp_lsd = sock_open(net->a, SOCK_TYPE_TCP);
+        CU_ASSERT_FATAL(srv->tcp_lsd >= 0);
+        CU_ASSERT_EQUAL_FATAL(sock_bind(net->a, srv->tcp_lsd, &a53), 0);
+        CU_ASSERT_EQUAL_FATAL(sock_listen(net->a, srv->tcp_lsd, 4), 0);
+}
+
+static size_t server_answer(const struct server *srv, const struct dns_question *q,
+                            uint16_t id, uint8_t *out, size_t cap);
+
+/* TCP: one length-prefixed query per connection, answered in full (no TC) and closed. */
+static void
+server_poll_tcp(struct server *srv)
+{
+        struct sock_addr peer;
+        struct dns_msg m;
+        struct dns_question q;
+        uint8_t out[514];
+        uint16_t tc = srv->tc;
+        size_t off, need;
+        ssize_t n;
+
+        if (srv->tcp_sd < 0) {
+                srv->tcp_sd = sock_accept(srv->s, srv->tcp_lsd, &peer);
+                srv->tcp_in_len = 0;
+        }
+        if (srv->tcp_sd < 0)
+                return;
+        while ((n = sock_recv(srv->s, srv->tcp_sd, srv->tcp_in + srv->tcp_in_len,
+                              sizeof(srv->tcp_in) - srv->tcp_in_len)) > 0)
+                srv->tcp_in_len += (size_t)n;
+        if (srv->tcp_in_len < 2 || srv->tcp_in_len < (need = 2u + get16(srv->tcp_in)))
+                return;
+        CU_ASSERT_EQUAL_FATAL(dns_msg_parse(srv->tcp_in + 2, need - 2, &m), 0);
+        off = m.qd_off;
+        CU_ASSERT_EQUAL_FATAL(dns_question_read(&m, &off, &q), 0);
+        srv->tc = 0;
+        off = server_answer(srv, &q, m.hdr.id, out + 2, sizeof(out) - 2);
+        srv->tc = tc;
+        put16(out, (uint16_t)off);
+        CU_ASSERT_EQUAL(sock_send(srv->s, srv->tcp_sd, out, off + 2), (ssize_t)off + 2);
+        srv->tcp_seen++;
+        sock_close(srv->s, srv->tcp_sd);
+        srv->tcp_sd = -1;
 }
 
 /* Answer q: "alias.test" is a CNAME for "host.test"; every other name has two A records. */
@@ -167,6 +215,7 @@ serve_until_done(void *ctx)
         struct run *r = ctx;
 
         server_poll(r->srv);
+        server_poll_tcp(r->srv);
         return r->cl->calls >= r->want_calls;
 }
 
@@ -472,11 +521,34 @@ rfc1035_4_1_1_nxdomain_servfail_refused_are_distinct(void)
                 CU_ASSERT_EQUAL(cl.status, cases[i].status);
                 CU_ASSERT_EQUAL(srv.seen, i + 1); /* errors are not cached */
         }
-        srv.rcode = 0;
+        simnet_destroy(net);
+}
+
+/* RFC 7766 5 / RFC 1035 4.2.2: a truncated UDP answer is asked again over TCP, where the
+ * whole answer comes back with a two-byte length prefix. */
+static void
+rfc7766_5_truncated_udp_answer_retried_over_tcp(void)
+{
+        struct simnet *net = net_create();
+        struct server srv;
+        struct client cl = {0};
+
+        CU_ASSERT_FATAL(net != NULL);
+        server_open(&srv, net);
         srv.tc = DNS_FLAG_TC;
         CU_ASSERT(dns_resolve(net->b, "big.test", on_done, &cl) > 0);
-        CU_ASSERT_EQUAL(run(net, &srv, &cl, 4), 0);
-        CU_ASSERT_EQUAL(cl.status, DNS_ERR_TRUNCATED);
+        CU_ASSERT_EQUAL(run(net, &srv, &cl, 1), 0);
+        CU_ASSERT_EQUAL(cl.status, 0);
+        CU_ASSERT_EQUAL(cl.r.n_addrs, 2);
+        CU_ASSERT_EQUAL(cl.r.addrs[0], 0xc0000201u);
+        CU_ASSERT_EQUAL(srv.seen, 1);     /* one UDP query, answered with TC */
+        CU_ASSERT_EQUAL(srv.tcp_seen, 1); /* then one over TCP */
+        /* Without a TCP service the query fails with the connection's error. */
+        sock_close(net->a, srv.tcp_lsd);
+        CU_ASSERT(dns_resolve(net->b, "other.test", on_done, &cl) > 0);
+        CU_ASSERT_EQUAL(run(net, &srv, &cl, 2), 0);
+        CU_ASSERT_EQUAL(cl.status, -ECONNREFUSED);
+        simnet_run_for(net, 300000000u); /* let TIME-WAIT end before the leak check */
         simnet_destroy(net);
 }
 
@@ -618,6 +690,8 @@ suite_dns_sim(void)
                     rfc5452_9_1_query_keeps_waiting_after_forgeries);
         CU_add_test(su, "rfc1035_4_1_1_nxdomain_servfail_refused_are_distinct",
                     rfc1035_4_1_1_nxdomain_servfail_refused_are_distinct);
+        CU_add_test(su, "rfc7766_5_truncated_udp_answer_retried_over_tcp",
+                    rfc7766_5_truncated_udp_answer_retried_over_tcp);
         CU_add_test(su, "numeric_and_invalid_names_skip_the_network",
                     numeric_and_invalid_names_skip_the_network);
         CU_add_test(su, "rfc5452_9_2_queries_bounded_with_fresh_ports_and_ids",
