@@ -157,7 +157,7 @@ test-sim:
 
 # The loader test dlopens the .so as packetdrill does (ASan+UBSan, TSan and plain builds).
 test-packetdrill: $(PD_SO) $(PD_LOADER)
-	PD_SO=$(PD_SO) $(PD_LOADER)
+	PD_SO=$(PD_SO) timeout 300 $(PD_LOADER)
 
 fuzz-replay: $(REPLAY_BINS)
 	tools/fuzz.sh replay $(OUT)/tests $(FUZZ_NAMES)

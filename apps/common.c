@@ -10,13 +10,14 @@
 
 #include "drivers/pcap.h"
 #include "drivers/tap.h"
+#include "drivers/tun.h"
 #include "stack/sock.h"
 
 volatile int app_stop_requested;
 static volatile sig_atomic_t stats_requested;
 
 enum { OPT_IFACE = 1000, OPT_IP, OPT_GW, OPT_DNS, OPT_MAC, OPT_MTU, OPT_PCAP, OPT_TRACE,
-       OPT_STATS };
+       OPT_STATS, OPT_TUN };
 
 static const struct option common_longopts[] = {
 	{"iface", required_argument, 0, OPT_IFACE}, {"ip", required_argument, 0, OPT_IP},
@@ -24,11 +25,13 @@ static const struct option common_longopts[] = {
 	{"mac", required_argument, 0, OPT_MAC},     {"mtu", required_argument, 0, OPT_MTU},
 	{"pcap", required_argument, 0, OPT_PCAP},   {"trace", no_argument, 0, OPT_TRACE},
 	{"stats", no_argument, 0, OPT_STATS},       {"help", no_argument, 0, 'h'},
+	{"tun", required_argument, 0, OPT_TUN},
 };
 
 static const char common_usage[] =
 	"Stack options:\n"
 	"  --iface NAME      TAP device to attach to or create (default tap0)\n"
+	"  --tun NAME        use the layer-3 TUN device NAME instead (raw IPv4, no ARP)\n"
 	"  --ip ADDR/PREFIX  our address (default 10.0.0.2/24)\n"
 	"  --gw ADDR         default gateway (default 10.0.0.1)\n"
 	"  --dns ADDR        DNS server (default: the gateway)\n"
@@ -121,9 +124,11 @@ parse_common(struct app *a, int opt, const char *arg, const char *usage)
 
 	switch (opt) {
 	case OPT_IFACE:
+	case OPT_TUN:
 		if (!*arg || strlen(arg) > 15)
 			app_die_usage(a, usage, "bad --iface '%s': 1 to 15 characters", arg);
 		a->o.iface = arg;
+		a->o.tun = opt == OPT_TUN;
 		return 1;
 	case OPT_IP:
 		if (parse_cidr(arg, &a->o.ip, &a->o.prefix_len) < 0)
@@ -246,14 +251,21 @@ app_start(struct app *a)
 	char err[256];
 	int rc;
 
-	a->tap = tap_open(a->o.iface, err, sizeof(err));
-	if (!a->tap) {
+	if (a->o.tun) {
+		a->tun = tun_open(a->o.iface, err, sizeof(err));
+		ops = &tun_link_ops;
+		ctx = a->tun;
+	} else {
+		a->tap = tap_open(a->o.iface, err, sizeof(err));
+		ctx = a->tap;
+	}
+	if (!ctx) {
 		fprintf(stderr, "%s: %s\n", a->prog, err);
 		exit(1);
 	}
-	ctx = a->tap;
 	if (a->o.pcap) {
-		a->pcap = pcap_link_open(a->o.pcap, LINK_ETHERNET, ops, ctx, err, sizeof(err));
+		a->pcap = pcap_link_open(a->o.pcap, a->o.tun ? LINK_RAW_IPV4 : LINK_ETHERNET, ops,
+					 ctx, err, sizeof(err));
 		if (!a->pcap) {
 			fprintf(stderr, "%s: %s\n", a->prog, err);
 			exit(1);
@@ -270,7 +282,7 @@ app_start(struct app *a)
 		exit(1);
 	}
 	ic.name = a->o.iface;
-	ic.type = LINK_ETHERNET;
+	ic.type = a->o.tun ? LINK_RAW_IPV4 : LINK_ETHERNET;
 	memcpy(ic.mac, a->o.mac, 6);
 	ic.addr = a->o.ip;
 	ic.prefix_len = a->o.prefix_len;
@@ -348,4 +360,6 @@ app_stop(struct app *a)
 	a->pcap = NULL;
 	tap_close(a->tap);
 	a->tap = NULL;
+	tun_close(a->tun);
+	a->tun = NULL;
 }

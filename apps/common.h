@@ -1,4 +1,4 @@
-/* Stack options shared by every app (--iface --ip --gw --dns --mac --mtu --pcap --trace) and
+/* Stack options shared by every app (--iface --tun --ip --gw --dns --mac --mtu --pcap --trace) and
  * the set-up of a stack on a TAP device. Bad values: a clear message and exit status 2. */
 #ifndef APPS_COMMON_H
 #define APPS_COMMON_H
@@ -11,6 +11,7 @@
 
 struct app_opts {
 	const char *iface;
+	bool tun; /* --tun: iface is a layer-3 TUN device (LINK_RAW_IPV4) */
 	uint32_t ip;
 	uint8_t prefix_len;
 	uint32_t gw;
@@ -28,6 +29,7 @@ struct app {
 	struct app_opts o;
 	struct stack *s;
 	struct tap *tap;
+	struct tun *tun;
 	struct pcap_link *pcap;
 };
 

@@ -23,6 +23,7 @@ struct sock_addr {
 #define SOCK_WRITABLE 0x2u /* send buffer space (TCP: connected) */
 #define SOCK_HUP 0x4u      /* both directions closed, or reset */
 #define SOCK_ERROR 0x8u    /* a pending error (sock_error fetches it) */
+#define SOCK_URGENT 0x10u  /* TCP: urgent data ahead in the stream (RFC 9293 MUST-32) */
 
 enum sock_opt {
 	SOCK_OPT_NODELAY,   /* TCP: disable Nagle (RFC 9293 3.7.4, MUST-17) */
@@ -33,6 +34,10 @@ enum sock_opt {
 	SOCK_OPT_TOS,
 	SOCK_OPT_R2_MS,     /* TCP: give-up time for data retransmission (MUST-20) */
 	SOCK_OPT_LINGER_MS, /* TCP: how long sock_close waits in TIME-WAIT-owning apps */
+	SOCK_OPT_KEEPIDLE_MS,  /* TCP: idle time before keep-alives (MUST-27; default 2 h) */
+	SOCK_OPT_KEEPINTVL_MS, /* TCP: time between unanswered keep-alives (default 75 s) */
+	SOCK_OPT_KEEPCNT,      /* TCP: unanswered keep-alives before giving up (default 9) */
+	SOCK_OPT_URGENT_LEN,   /* TCP, get only: urgent bytes not yet read (MUST-33), 0 if none */
 };
 
 int sock_open(struct stack *s, enum sock_type type);

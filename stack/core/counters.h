@@ -61,6 +61,7 @@
 	X(DNS_QUERIES_TX, "dns.queries_sent")                                                      \
 	X(DNS_CACHE_HITS, "dns.cache_hits")                                                        \
 	X(DNS_TIMEOUTS, "dns.timeouts")                                                            \
+	X(DNS_QUERY_LIMIT, "dns.drop_queries_in_flight_limit")                                     \
 	X(TCP_RX, "tcp.rx")                                                                        \
 	X(TCP_TX, "tcp.tx")                                                                        \
 	X(TCP_RX_BAD, "tcp.drop_malformed")                                                        \
@@ -79,11 +80,13 @@
 	X(TCP_OOO_RX, "tcp.out_of_order_segments")                                                 \
 	X(TCP_OOO_DROP, "tcp.drop_out_of_order_bound")                                             \
 	X(TCP_SYNQ_FULL, "tcp.drop_syn_queue_full")                                                \
+	X(TCP_SYNQ_EVICT, "tcp.syn_queue_evictions")                                               \
 	X(TCP_TCB_LIMIT, "tcp.drop_tcb_limit")                                                     \
 	X(TCP_ACTIVE_OPENS, "tcp.active_opens")                                                    \
 	X(TCP_PASSIVE_OPENS, "tcp.passive_opens")                                                  \
 	X(TCP_ESTABLISHED, "tcp.connections_established")                                          \
 	X(TCP_TIMEOUTS, "tcp.connections_timed_out")                                               \
+	X(TCP_ORPHANS_ABORTED, "tcp.orphans_aborted")                                              \
 	X(PKT_ALLOC_FAIL, "pkt.alloc_failures")
 
 #define COUNTER_ENUM(id, name) CNT_##id,

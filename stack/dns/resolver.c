@@ -475,8 +475,10 @@ dns_resolve_type(struct stack *s, const char *name, uint16_t qtype, dns_done_fn 
         for (int i = 0; i < DNS_MAX_QUERIES && !q; i++)
                 if (!d->q[i].used)
                         q = &d->q[i];
-        if (!q)
+        if (!q) {
+                stack_count(s, CNT_DNS_QUERY_LIMIT);
                 return -ENOBUFS; /* a bound on queries in flight */
+        }
         q->used = true;
         q->id = d->next_id;
         d->next_id = d->next_id == INT32_MAX ? 1 : d->next_id + 1;

@@ -54,6 +54,9 @@ enum tcp_why {
         TCP_WHY_STACK_DESTROY,
         TCP_WHY_DATA_AFTER_CLOSE,
         TCP_WHY_TIMEOUT_FIN_WAIT_2,
+        TCP_WHY_TIMEOUT_ORPHAN_PERSIST,
+        TCP_WHY_SYN_QUEUE_EVICT,
+        TCP_WHY_NO_MEMORY,
         TCP_NWHY
 };
 
@@ -99,6 +102,8 @@ struct tcb {
         uint64_t rexmt_first_us; /* when the current retransmission series began (R2) */
         unsigned persist_shift;  /* persist backoff */
         unsigned keep_probes;    /* unanswered keep-alive probes */
+        uint32_t keep_idle_ms, keep_intvl_ms, keep_cnt; /* 0: the defaults (MUST-27) */
+        unsigned orphan_probes; /* zero-window probes sent since the user closed (robust-3) */
 
         /* Congestion control (RFC 5681, RFC 6582). */
         uint32_t cwnd, ssthresh, recover;
@@ -142,6 +147,7 @@ struct tcb {
         uint64_t challenge_start_us;
         int soft_error; /* last ICMP soft error (RFC 1122 4.2.3.9), reported on timeout */
         uint32_t r2_ms; /* data retransmission give-up time (MUST-20) */
+        bool r2_user;   /* r2_ms set by the application (MUST-21): time alone decides */
         uint8_t ttl, tos;
 
         /* Ownership and lists. */
@@ -160,6 +166,10 @@ struct tcb {
 
 #define TCP_HASH_SIZE 256
 #define TCP_DELACK_US 200000u /* RFC 9293 MUST-40: an ACK is delayed well under 0.5 s */
+/* Keep-alive defaults (RFC 9293 3.8.4): MUST-28 idle at least 2 hours; 9 probes 75 s apart. */
+#define TCP_KEEP_IDLE_DEFAULT_MS 7200000
+#define TCP_KEEP_INTVL_DEFAULT_MS 75000
+#define TCP_KEEP_CNT_DEFAULT 9
 
 struct tcp_state {
         struct tcb *buckets[TCP_HASH_SIZE];

@@ -38,6 +38,9 @@ static const char *const tcp_why_names[TCP_NWHY] = {
     [TCP_WHY_STACK_DESTROY] = "stack destroyed",
     [TCP_WHY_DATA_AFTER_CLOSE] = "data after CLOSE, reset",
     [TCP_WHY_TIMEOUT_FIN_WAIT_2] = "FIN-WAIT-2 timeout",
+    [TCP_WHY_TIMEOUT_ORPHAN_PERSIST] = "closed by user, peer window stays shut",
+    [TCP_WHY_SYN_QUEUE_EVICT] = "SYN queue full, oldest half-open dropped",
+    [TCP_WHY_NO_MEMORY] = "out of memory for the buffers",
 };
 
 #define B(st) (1u << (st))

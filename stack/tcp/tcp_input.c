@@ -57,19 +57,33 @@ tcp_in_closed(struct stack *s, const struct tcp_seg *g)
         return (g->flags & TCP_RST) ? TCP_V_DROP : TCP_V_RST;
 }
 
-/* Room for one more connection on listener l (RFC 9293 3.10.7.2 "resources"). */
+/* Room for one more connection on listener l (RFC 9293 3.10.7.2 "resources"). A full SYN
+ * queue makes room by dropping its oldest half-open child (RFC 4987 3.4 "recycling the
+ * oldest half-open TCB"): under a flood of spoofed SYNs, which are never completed, a real
+ * client's SYN then still gets its SYN,ACK, and its ACK comes back within one RTT, long
+ * before a hundred more SYNs could push it out. A full accept queue (backlog) is not
+ * recycled: those connections are real and wait for the application. */
 static bool
-tcp_listen_room(const struct tcb *l)
+tcp_listen_room(struct stack *s, struct tcb *l)
 {
         int syn_rcvd = 0, ready = 0;
+        struct tcb *oldest = NULL;
 
-        for (const struct tcb *c = l->children; c; c = c->qnext) {
-                if (c->state == TCP_SYN_RECEIVED)
+        for (struct tcb *c = l->children; c; c = c->qnext) {
+                if (c->state == TCP_SYN_RECEIVED) {
                         syn_rcvd++;
-                else
+                        oldest = c; /* children are pushed at the head: the last is oldest */
+                } else {
                         ready++;
+                }
         }
-        return syn_rcvd < TCP_SYNQ_MAX && ready < l->backlog;
+        if (ready >= l->backlog)
+                return false;
+        if (syn_rcvd < TCP_SYNQ_MAX)
+                return true;
+        stack_count(s, CNT_TCP_SYNQ_EVICT);
+        tcp_set_state(s, oldest, TCP_CLOSED, TCP_WHY_SYN_QUEUE_EVICT);
+        return true;
 }
 
 /* A new child TCB in SYN-RECEIVED for a SYN to listener l; NULL if out of resources. */
@@ -88,19 +102,22 @@ tcp_child_create(struct stack *s, struct tcb *l, const struct tcp_seg *g)
         c->rcv_buf = l->rcv_buf;
         c->nodelay = l->nodelay;
         c->keepalive_on = l->keepalive_on;
+        c->keep_idle_ms = l->keep_idle_ms;
+        c->keep_intvl_ms = l->keep_intvl_ms;
+        c->keep_cnt = l->keep_cnt;
         c->r2_ms = l->r2_ms;
+        c->r2_user = l->r2_user;
         c->ttl = l->ttl;
         c->tos = l->tos;
-        if (tcb_rings_init(c) < 0) {
-                tcb_free(s, c);
-                return NULL;
-        }
+        /* The rings are allocated when the handshake completes (tcp_other.c), so that a
+         * half-open connection costs only its TCB (RFC 4987 3.2: SYN flood state). */
         tcb_init_local_opts(s, c);
         c->ws_ok = c->ts_ok = c->sack_ok = true; /* willing; the SYN decides */
         tcp_apply_syn_opts(s, c, g);
         c->irs = g->seq;
         c->rcv_nxt = g->seq + 1;
         c->rcv_adv = c->rcv_nxt;
+        c->rcv_up = c->rcv_nxt; /* no urgent data yet: RCV.UP only moves forward from here */
         c->iss = tcp_isn(s, c);
         /* RFC 6191 2: a SYN reusing a TIME-WAIT 4-tuple gets an ISN above the old SND.NXT. */
         if (g->tw_reuse && seq_leq(c->iss, g->tw_snd_nxt))
@@ -129,7 +146,7 @@ tcp_in_listen(struct stack *s, struct tcb *l, const struct tcp_seg *g)
                 return TCP_V_RST;
         if (!(g->flags & TCP_SYN))
                 return TCP_V_DROP;
-        if (!tcp_listen_room(l)) {
+        if (!tcp_listen_room(s, l)) {
                 stack_count(s, CNT_TCP_SYNQ_FULL);
                 return TCP_V_DROP;
         }
@@ -151,6 +168,7 @@ tcp_synsent_syn(struct stack *s, struct tcb *t, const struct tcp_seg *g)
         t->irs = g->seq;
         t->rcv_nxt = g->seq + 1;
         t->rcv_adv = t->rcv_nxt;
+        t->rcv_up = t->rcv_nxt;
         tcp_apply_syn_opts(s, t, g);
         t->snd_wnd = g->h.wnd;
         t->max_snd_wnd = t->snd_wnd;

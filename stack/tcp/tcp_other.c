@@ -206,6 +206,7 @@ tcp_ack_new(struct stack *s, struct tcb *t, const struct tcp_seg *g)
                 t->snd_nxt = ack;
         t->rexmt_count = 0;
         t->persist_shift = 0;
+        t->orphan_probes = 0; /* progress: the peer is taking data */
         /* RFC 6298 (5.2) all acknowledged: stop; (5.3) else restart the timer. */
         if (t->snd_una == t->snd_max)
                 stack_timer_cancel(s, &t->rexmt);
@@ -247,7 +248,12 @@ static enum tcp_verdict
 tcp_ack_synrcvd(struct stack *s, struct tcb *t, struct tcp_seg *g)
 {
         if (!seq_lt(t->snd_una, g->h.ack) || !seq_leq(g->h.ack, t->snd_max))
-                return TCP_V_RST; /* <SEQ=SEG.ACK><CTL=RST> */
+                return TCP_V_RST;    /* <SEQ=SEG.ACK><CTL=RST> */
+        if (tcb_rings_init(t) < 0) { /* a passive child gets its buffers only now */
+                tcp_send_rst_tcb(s, t);
+                tcp_set_state(s, t, TCP_CLOSED, TCP_WHY_NO_MEMORY);
+                return TCP_V_DONE;
+        }
         t->snd_wnd = (uint32_t)g->h.wnd << t->snd_wscale;
         t->max_snd_wnd = t->snd_wnd;
         t->snd_wl1 = g->seq;

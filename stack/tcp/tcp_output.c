@@ -15,7 +15,8 @@
 uint32_t
 tcp_rcv_window(const struct tcb *t)
 {
-        uint32_t space = (uint32_t)ring_space(&t->rcv);
+        /* Before a passive child has its ring (SYN-RECEIVED), offer the size it will get. */
+        uint32_t space = t->rcv.buf ? (uint32_t)ring_space(&t->rcv) : (uint32_t)t->rcv_buf;
         uint32_t max = (uint32_t)65535 << t->rcv_wscale;
 
         return space < max ? space : max;

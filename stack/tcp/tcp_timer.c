@@ -8,14 +8,12 @@
 #include "stack/tcp/tcb.h"
 #include "stack/tcp/tcp_seq.h"
 
-#define TCP_RTO_MIN_US 1000000u        /* RFC 6298 (2.4): 1 s */
-#define TCP_RTO_MAX_US 60000000u       /* RFC 6298 (2.5): at least 60 s */
-#define TCP_RTO_G_US 1000u             /* clock granularity G (1 ms timestamps) */
-#define TCP_SYN_R2_US 180000000u       /* RFC 9293 MUST-23: R2 for a SYN at least 3 minutes */
-#define TCP_KEEP_IDLE_US 7200000000ull /* MUST-26: 2 hours by default */
-#define TCP_KEEP_INTVL_US 75000000u
-#define TCP_KEEP_PROBES 9
+#define TCP_RTO_MIN_US 1000000u  /* RFC 6298 (2.4): 1 s */
+#define TCP_RTO_MAX_US 60000000u /* RFC 6298 (2.5): at least 60 s */
+#define TCP_RTO_G_US 1000u       /* clock granularity G (1 ms timestamps) */
+#define TCP_SYN_R2_US 180000000u /* RFC 9293 MUST-23: R2 for a SYN at least 3 minutes */
 #define TCP_DEFAULT_MSL_MS 30000u
+#define TCP_ORPHAN_PROBES 8   /* zero-window probes for a closed-by-user connection */
 #define TCP_R2_MIN_TIMEOUTS 8 /* R2 also needs this many timeouts in the series (see below) */
 
 uint64_t
@@ -69,13 +67,16 @@ tcp_rtt_sample(struct stack *s, struct tcb *t, uint32_t rtt_us)
  * if there was one (RFC 1122 4.2.3.9), else ETIMEDOUT. R2 is a lower bound (RFC 1122
  * 4.2.3.5 "at least 100 seconds"): with the RTO backed off to its 60 s cap, time alone
  * would give up after two retransmissions, so a minimum number of timeouts is also
- * required (Linux counts retransmissions, tcp_retries2). */
+ * required (Linux counts retransmissions, tcp_retries2) unless the application chose R2
+ * itself (MUST-21). */
 static bool
 tcp_rexmt_give_up(struct stack *s, struct tcb *t)
 {
         uint64_t limit = t->state < TCP_ESTABLISHED ? TCP_SYN_R2_US : (uint64_t)t->r2_ms * 1000u;
 
-        if (s->now_us - t->rexmt_first_us < limit || t->rexmt_count < TCP_R2_MIN_TIMEOUTS)
+        if (s->now_us - t->rexmt_first_us < limit)
+                return false;
+        if (t->rexmt_count < TCP_R2_MIN_TIMEOUTS && !(t->r2_user && t->state >= TCP_ESTABLISHED))
                 return false;
         stack_count(s, CNT_TCP_TIMEOUTS);
         tcb_set_error(t, t->soft_error ? t->soft_error : -ETIMEDOUT);
@@ -140,6 +141,16 @@ tcp_persist_fire(struct stack *s, struct timer *tm)
                 tcp_output(s, t);
                 return;
         }
+        /* MUST-37 keeps a connection open while probes are answered, for a user who can
+         * still act on it. After CLOSE nobody can (RFC 1122 4.2.2.17 lets the TCP give up):
+         * a peer holding the window shut would pin the buffers forever, so an orphan gets a
+         * bounded number of probes without progress (Linux: tcp_orphan_retries). */
+        if (t->user_closed && ++t->orphan_probes > TCP_ORPHAN_PROBES) {
+                stack_count(s, CNT_TCP_ORPHANS_ABORTED);
+                tcp_send_rst_tcb(s, t);
+                tcp_set_state(s, t, TCP_CLOSED, TCP_WHY_TIMEOUT_ORPHAN_PERSIST);
+                return;
+        }
         tcp_send_segment(s, t, t->snd_nxt, 1, TCP_ACK);
         t->snd_max = seq_max(t->snd_max, t->snd_nxt + 1);
         if (t->persist_shift < 16)
@@ -167,12 +178,25 @@ tcp_timewait_fire(struct stack *s, struct timer *tm)
                 tcp_set_state(s, t, TCP_CLOSED, TCP_WHY_TIMEOUT_FIN_WAIT_2);
 }
 
+/* The per-socket keep-alive settings (MUST-27: the interval is configurable), or defaults. */
+static uint64_t
+tcp_keep_idle_us(const struct tcb *t)
+{
+        return (uint64_t)(t->keep_idle_ms ? t->keep_idle_ms : TCP_KEEP_IDLE_DEFAULT_MS) * 1000u;
+}
+
+static uint64_t
+tcp_keep_intvl_us(const struct tcb *t)
+{
+        return (uint64_t)(t->keep_intvl_ms ? t->keep_intvl_ms : TCP_KEEP_INTVL_DEFAULT_MS) * 1000u;
+}
+
 void
 tcp_keepalive_reset(struct stack *s, struct tcb *t)
 {
         t->keep_probes = 0;
         if (t->keepalive_on && tcp_state_synchronized(t->state) && t->state != TCP_TIME_WAIT)
-                stack_timer_arm(s, &t->keepalive, TCP_KEEP_IDLE_US);
+                stack_timer_arm(s, &t->keepalive, tcp_keep_idle_us(t));
         else
                 stack_timer_cancel(s, &t->keepalive);
 }
@@ -186,7 +210,7 @@ tcp_keepalive_fire(struct stack *s, struct timer *tm)
 
         if (!t->keepalive_on || !tcp_state_synchronized(t->state) || t->state == TCP_TIME_WAIT)
                 return;
-        if (t->keep_probes >= TCP_KEEP_PROBES) {
+        if (t->keep_probes >= (t->keep_cnt ? t->keep_cnt : TCP_KEEP_CNT_DEFAULT)) {
                 stack_count(s, CNT_TCP_TIMEOUTS);
                 tcb_set_error(t, -ETIMEDOUT);
                 tcp_send_rst_tcb(s, t);
@@ -195,7 +219,7 @@ tcp_keepalive_fire(struct stack *s, struct timer *tm)
         }
         t->keep_probes++;
         tcp_send_segment(s, t, t->snd_nxt - 1, 0, TCP_ACK);
-        stack_timer_arm(s, &t->keepalive, TCP_KEEP_INTVL_US);
+        stack_timer_arm(s, &t->keepalive, tcp_keep_intvl_us(t));
 }
 
 void

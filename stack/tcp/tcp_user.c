@@ -390,6 +390,19 @@ tcp_user_abort(struct stack *s, struct sock *so)
         return 0;
 }
 
+/* Urgent octets the user has not read yet (RFC 9293 3.8.5, MUST-32/33): RCV.UP points just
+ * past the urgent data (MUST-62, RFC 6093); the next octet to read is RCV.NXT less what the
+ * ring holds (and less the FIN, which takes a sequence number but no ring space). */
+static uint32_t
+tcp_urgent_len(const struct tcb *t)
+{
+        uint32_t read_seq = t->rcv_nxt - (uint32_t)ring_len(&t->rcv) - (t->fin_rcvd ? 1u : 0u);
+
+        if (!tcp_state_synchronized(t->state) || !seq_gt(t->rcv_up, read_seq))
+                return 0;
+        return t->rcv_up - read_seq;
+}
+
 unsigned
 tcp_user_events(struct stack *s, struct sock *so)
 {
@@ -414,7 +427,34 @@ tcp_user_events(struct stack *s, struct sock *so)
                 ev |= SOCK_WRITABLE;
         if (rd_done && wr_done)
                 ev |= SOCK_HUP;
+        if (tcp_urgent_len(t) > 0)
+                ev |= SOCK_URGENT; /* MUST-32: the application learns of it asynchronously */
         return ev;
+}
+
+/* Keep-alive timing (RFC 9293 3.8.4, MUST-27): idle time, probe interval, probe count.
+ * A new idle time applies from now on, as the next probe is re-armed with it. */
+static int
+tcp_keep_setopt(struct stack *s, struct tcb *t, enum sock_opt opt, int value)
+{
+        switch (opt) {
+        case SOCK_OPT_KEEPIDLE_MS:
+        case SOCK_OPT_KEEPINTVL_MS:
+                if (value < 1)
+                        return -EINVAL;
+                *(opt == SOCK_OPT_KEEPIDLE_MS ? &t->keep_idle_ms : &t->keep_intvl_ms) =
+                    (uint32_t)value;
+                if (opt == SOCK_OPT_KEEPIDLE_MS)
+                        tcp_keepalive_reset(s, t);
+                return 0;
+        case SOCK_OPT_KEEPCNT:
+                if (value < 1 || value > 255)
+                        return -EINVAL;
+                t->keep_cnt = (uint32_t)value;
+                return 0;
+        default:
+                return -ENOPROTOOPT;
+        }
 }
 
 int
@@ -458,9 +498,10 @@ tcp_user_setopt(struct stack *s, struct sock *so, enum sock_opt opt, int value)
                 if (value <= 0)
                         return -EINVAL;
                 t->r2_ms = (uint32_t)value;
+                t->r2_user = true;
                 return 0;
         default:
-                return -ENOPROTOOPT;
+                return tcp_keep_setopt(s, t, opt, value);
         }
 }
 
@@ -493,6 +534,18 @@ tcp_user_getopt(struct stack *s, struct sock *so, enum sock_opt opt, int *value)
                 return 0;
         case SOCK_OPT_R2_MS:
                 *value = (int)t->r2_ms;
+                return 0;
+        case SOCK_OPT_KEEPIDLE_MS:
+                *value = t->keep_idle_ms ? (int)t->keep_idle_ms : TCP_KEEP_IDLE_DEFAULT_MS;
+                return 0;
+        case SOCK_OPT_KEEPINTVL_MS:
+                *value = t->keep_intvl_ms ? (int)t->keep_intvl_ms : TCP_KEEP_INTVL_DEFAULT_MS;
+                return 0;
+        case SOCK_OPT_KEEPCNT:
+                *value = t->keep_cnt ? (int)t->keep_cnt : TCP_KEEP_CNT_DEFAULT;
+                return 0;
+        case SOCK_OPT_URGENT_LEN:
+                *value = (int)tcp_urgent_len(t);
                 return 0;
         default:
                 return -ENOPROTOOPT;

@@ -26,26 +26,26 @@
 
 /* One TCP segment or UDP datagram, in host order. */
 struct pdt_seg {
-	uint8_t proto; /* 6 TCP, 17 UDP */
-	uint32_t src, dst;
-	uint16_t sport, dport;
-	uint32_t seq, ack;
-	uint8_t flags;
-	uint16_t win;
-	uint16_t mss; /* TCP: an MSS option when non-zero (SYNs) */
-	const uint8_t *data;
-	size_t len;
-	/* Filled by pdt_sniff: */
-	long long time_us;
-	uint8_t buf[PDT_PKT_MAX];
+        uint8_t proto; /* 6 TCP, 17 UDP */
+        uint32_t src, dst;
+        uint16_t sport, dport;
+        uint32_t seq, ack;
+        uint8_t flags;
+        uint16_t win;
+        uint16_t mss; /* TCP: an MSS option when non-zero (SYNs) */
+        const uint8_t *data;
+        size_t len;
+        /* Filled by pdt_sniff: */
+        long long time_us;
+        uint8_t buf[PDT_PKT_MAX];
 };
 
 /* One loaded instance of the library. */
 struct pdt {
-	struct packetdrill_interface ifc;
-	void *ud;
-	uint32_t iss;  /* the stack's ISS, learned from its SYN or SYN-ACK */
-	uint32_t rnxt; /* remote's next sequence number */
+        struct packetdrill_interface ifc;
+        void *ud;
+        uint32_t iss;  /* the stack's ISS, learned from its SYN or SYN-ACK */
+        uint32_t rnxt; /* remote's next sequence number */
 };
 
 /* CUnit suite init/cleanup: dlopen $PD_SO and resolve packetdrill_interface_init, or close

@@ -19,58 +19,58 @@
 
 #define PD_EXPORT __attribute__((visibility("default")))
 
-#define PD_FD_BASE 3                     /* fd = socket handle + 3: a script's first fd is 3 */
-#define PD_MAX_SOCKS 256                 /* open sockets at once */
-#define PD_QUEUE_MAX 4096                /* packets waiting in either direction */
-#define PD_EPOCH_US 1700000000000000ull  /* virtual clock start (Nov 2023, as a wall time) */
-#define PD_MAX_TIMER_STEPS 100000u       /* bound on timer firings in one clock advance */
+#define PD_FD_BASE 3                    /* fd = socket handle + 3: a script's first fd is 3 */
+#define PD_MAX_SOCKS 256                /* open sockets at once */
+#define PD_QUEUE_MAX 4096               /* packets waiting in either direction */
+#define PD_EPOCH_US 1700000000000000ull /* virtual clock start (Nov 2023, as a wall time) */
+#define PD_MAX_TIMER_STEPS 100000u      /* bound on timer firings in one clock advance */
 #define PD_DEFAULT_SNIFF_WAIT_MS 5000u
 
 /* A packet in flight between packetdrill and the stack. */
 struct pd_pkt {
-	struct pd_pkt *next;
-	uint64_t time_us; /* virtual time it left the stack (outbound only) */
-	size_t len;
-	uint8_t data[];
+        struct pd_pkt *next;
+        uint64_t time_us; /* virtual time it left the stack (outbound only) */
+        size_t len;
+        uint8_t data[];
 };
 
 struct pd_queue {
-	struct pd_pkt *head, *tail;
-	unsigned n;
+        struct pd_pkt *head, *tail;
+        unsigned n;
 };
 
 /* What POSIX keeps per open file description and our stack has no field for. */
 struct pd_fd {
-	bool udp;
-	bool nonblock;
-	bool reuseaddr, reuseport;
-	bool linger_on;
-	int linger_s;
+        bool udp;
+        bool nonblock;
+        bool reuseaddr, reuseport;
+        bool linger_on;
+        int linger_s;
 };
 
 struct pd_config {
-	uint32_t local, gw; /* host order */
-	uint8_t prefix_len;
-	uint16_t mtu;
-	uint64_t seed;
-	unsigned msl_ms;
-	uint64_t tick_us;
-	unsigned sniff_wait_ms;
-	bool trace;
+        uint32_t local, gw; /* host order */
+        uint8_t prefix_len;
+        uint16_t mtu;
+        uint64_t seed;
+        unsigned msl_ms;
+        uint64_t tick_us;
+        unsigned sniff_wait_ms;
+        bool trace;
 };
 
 struct pd {
-	pthread_mutex_t mu;
-	pthread_cond_t cv;      /* broadcast whenever the stack may have changed */
-	pthread_cond_t settled; /* signalled when every woken waiter has looked again */
-	unsigned waiters;       /* threads blocked in pd_wait */
-	unsigned stale;         /* of those, how many have not re-checked since the change */
-	struct stack *s;
-	struct manual_clock clock;
-	struct pd_queue in, out;
-	struct pd_fd fds[PD_MAX_SOCKS];
-	struct pd_config cfg;
-	unsigned idle_sniffs; /* consecutive netdev_receive calls that could never succeed */
+        pthread_mutex_t mu;
+        pthread_cond_t cv;      /* broadcast whenever the stack may have changed */
+        pthread_cond_t settled; /* signalled when every woken waiter has looked again */
+        unsigned waiters;       /* threads blocked in pd_wait */
+        unsigned stale;         /* of those, how many have not re-checked since the change */
+        struct stack *s;
+        struct manual_clock clock;
+        struct pd_queue in, out;
+        struct pd_fd fds[PD_MAX_SOCKS];
+        struct pd_config cfg;
+        unsigned idle_sniffs; /* consecutive netdev_receive calls that could never succeed */
 };
 
 /* pd_core.c: lock, clock and link. */
@@ -89,8 +89,8 @@ void pd_settle(struct pd *pd);
 static inline int
 pd_fail(int neg)
 {
-	errno = -neg;
-	return -1;
+        errno = -neg;
+        return -1;
 }
 int pd_parse_flags(const char *flags, struct pd_config *cfg);
 
@@ -100,7 +100,7 @@ int pd_sd(struct pd *pd, int fd);
 static inline int
 pd_fd_of(int sd)
 {
-	return sd + PD_FD_BASE;
+        return sd + PD_FD_BASE;
 }
 
 /* The interface entries, grouped by file. */
@@ -117,13 +117,13 @@ ssize_t pd_read(void *ud, int fd, void *buf, size_t count);
 ssize_t pd_readv(void *ud, int fd, const struct iovec *iov, int iovcnt);
 ssize_t pd_recv(void *ud, int fd, void *buf, size_t len, int flags);
 ssize_t pd_recvfrom(void *ud, int fd, void *buf, size_t len, int flags, struct sockaddr *src,
-		    socklen_t *srclen);
+                    socklen_t *srclen);
 ssize_t pd_recvmsg(void *ud, int fd, struct msghdr *msg, int flags);
 ssize_t pd_write(void *ud, int fd, const void *buf, size_t count);
 ssize_t pd_writev(void *ud, int fd, const struct iovec *iov, int iovcnt);
 ssize_t pd_send(void *ud, int fd, const void *buf, size_t len, int flags);
 ssize_t pd_sendto(void *ud, int fd, const void *buf, size_t len, int flags,
-		  const struct sockaddr *dst, socklen_t dstlen);
+                  const struct sockaddr *dst, socklen_t dstlen);
 ssize_t pd_sendmsg(void *ud, int fd, const struct msghdr *msg, int flags);
 
 /* pd_opt.c */

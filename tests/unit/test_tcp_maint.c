@@ -1,0 +1,292 @@
+/* TCP maintenance: fixes for findings from other helpers and the remaining cheap
+ * conformance items: ARP failure in SYN-SENT (RFC 1122 2.3.2.2), HUP on accepted sockets,
+ * R2 as a lower bound (RFC 1122 4.2.3.5), keep-alive timing (MUST-27), urgent data signal
+ * (MUST-32/33), orphans at zero window (RFC 1122 4.2.2.17), SYN queue recycling (RFC 4987). */
+#include <CUnit/CUnit.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "stack/core/stack.h"
+#include "stack/net/icmp.h"
+#include "stack/sock.h"
+#include "stack/sock/sock.h"
+#include "stack/tcp/tcp.h"
+#include "stack/tcp/tcp_seq.h"
+#include "stack/wire/icmp.h"
+#include "tests/common/tcp_fixture.h"
+
+#define ROUTER 0x0a0000feu /* 10.0.0.254: some router on the path */
+
+static void
+quote_syn(const struct tcpfx *fx, uint8_t q[8])
+{
+        q[0] = (uint8_t)(fx->lport >> 8);
+        q[1] = (uint8_t)fx->lport;
+        q[2] = (uint8_t)(fx->pport >> 8);
+        q[3] = (uint8_t)fx->pport;
+        q[4] = (uint8_t)(fx->iss >> 24);
+        q[5] = (uint8_t)(fx->iss >> 16);
+        q[6] = (uint8_t)(fx->iss >> 8);
+        q[7] = (uint8_t)fx->iss;
+}
+
+/* Finding apps5 #1: host unreachable from a router stays soft (MUST-56), but our own ARP
+ * giving up on the next hop (icmp_local_error, reporter = us) fails the connect at once. */
+static void
+rfc1122_2_3_2_2_own_arp_failure_aborts_syn_sent(void)
+{
+        struct tcpfx fx;
+        uint8_t q[8];
+        struct icmp_err e = {.type = ICMP_DEST_UNREACH,
+                             .code = ICMP_UNREACH_HOST,
+                             .from = ROUTER,
+                             .src = TCPFX_LOCAL,
+                             .dst = TCPFX_PEER,
+                             .proto = IPV4_PROTO_TCP,
+                             .l4 = q,
+                             .l4_len = sizeof(q)};
+
+        tcpfx_init(&fx);
+        tcpfx_open(&fx, TCP_SYN_SENT);
+        quote_syn(&fx, q);
+        tcp_icmp_error(fx.s, &e);
+        CU_ASSERT_EQUAL(tcpfx_tcb(&fx)->state, TCP_SYN_SENT);
+        e.from = TCPFX_LOCAL;
+        tcp_icmp_error(fx.s, &e);
+        CU_ASSERT_EQUAL(tcpfx_tcb(&fx)->state, TCP_CLOSED);
+        CU_ASSERT_EQUAL(sock_error(fx.s, fx.sd), -EHOSTUNREACH);
+        tcpfx_fini(&fx);
+}
+
+/* Finding apps5 #2: an accepted connection that ends (passive close, LAST-ACK -> CLOSED)
+ * reports HUP and end of stream, as an actively opened one does. */
+static void
+rfc9293_3_10_4_accepted_socket_reports_hup_after_close(void)
+{
+        struct tcpfx fx;
+        struct tcpfx_seg g;
+        char buf[8];
+
+        tcpfx_init(&fx);
+        tcpfx_open(&fx, TCP_SYN_RECEIVED);
+        tcpfx_send(&fx, TCP_ACK, fx.pseq, fx.pack, NULL, 0, NULL);
+        fx.sd = sock_accept(fx.s, fx.lsd, NULL);
+        CU_ASSERT_FATAL(fx.sd >= 0);
+        tcpfx_send_next(&fx, TCP_FIN | TCP_ACK, NULL, 0);
+        CU_ASSERT_EQUAL(tcpfx_tcb(&fx)->state, TCP_CLOSE_WAIT);
+        CU_ASSERT_EQUAL(sock_shutdown(fx.s, fx.sd, SHUT_WR), 0);
+        tcpfx_poll(&fx);
+        while (tcpfx_take(&fx, &g) && !(g.h.flags & TCP_FIN))
+                ;
+        CU_ASSERT_FATAL(g.h.flags & TCP_FIN);
+        tcpfx_send(&fx, TCP_ACK, fx.pseq, g.h.seq + 1, NULL, 0, NULL);
+        CU_ASSERT_EQUAL(tcpfx_tcb(&fx)->state, TCP_CLOSED);
+        CU_ASSERT(sock_events(fx.s, fx.sd) & SOCK_HUP);
+        CU_ASSERT(sock_events(fx.s, fx.sd) & SOCK_READABLE);
+        CU_ASSERT_EQUAL(sock_recv(fx.s, fx.sd, buf, sizeof(buf)), 0);
+        tcpfx_fini(&fx);
+}
+
+/* Finding robust-1: with the RTO at its 60 s cap, 100 s of R2 used to pass after two
+ * retransmissions; R2 is a lower bound, so more timeouts come first. */
+static void
+rfc1122_4_2_3_5_r2_not_reached_by_two_backed_off_timeouts(void)
+{
+        struct tcpfx fx;
+        struct tcb *t;
+
+        tcpfx_init(&fx);
+        t = tcpfx_open(&fx, TCP_ESTABLISHED);
+        t->rto_us = 60000000; /* as after large RTT samples (RFC 6298 (2.5) cap) */
+        CU_ASSERT_EQUAL(sock_send(fx.s, fx.sd, "x", 1), 1);
+        tcpfx_advance(&fx, 300000000);
+        CU_ASSERT_EQUAL(t->state, TCP_ESTABLISHED);
+        CU_ASSERT(stack_counter_get(fx.s, "tcp.rto_timeouts") >= 4);
+        tcpfx_advance(&fx, 300000000);
+        CU_ASSERT_EQUAL(t->state, TCP_CLOSED);
+        CU_ASSERT_EQUAL(sock_error(fx.s, fx.sd), -ETIMEDOUT);
+        CU_ASSERT(stack_counter_get(fx.s, "tcp.rto_timeouts") >= 8);
+        tcpfx_fini(&fx);
+}
+
+/* MUST-27: the keep-alive interval is configurable; so are the probe spacing and count. */
+static void
+rfc9293_must27_keepalive_timing_configurable(void)
+{
+        struct tcpfx fx;
+        struct tcpfx_seg g;
+        struct tcb *t;
+        int v = 0;
+
+        tcpfx_init(&fx);
+        t = tcpfx_open(&fx, TCP_ESTABLISHED);
+        CU_ASSERT_EQUAL(sock_getopt(fx.s, fx.sd, SOCK_OPT_KEEPIDLE_MS, &v), 0);
+        CU_ASSERT_EQUAL(v, 7200000); /* MUST-28: two hours unless changed */
+        CU_ASSERT_EQUAL(sock_setopt(fx.s, fx.sd, SOCK_OPT_KEEPIDLE_MS, 0), -EINVAL);
+        CU_ASSERT_EQUAL(sock_setopt(fx.s, fx.sd, SOCK_OPT_KEEPCNT, 0), -EINVAL);
+        CU_ASSERT_EQUAL(sock_setopt(fx.s, fx.sd, SOCK_OPT_KEEPIDLE_MS, 10000), 0);
+        CU_ASSERT_EQUAL(sock_setopt(fx.s, fx.sd, SOCK_OPT_KEEPINTVL_MS, 2000), 0);
+        CU_ASSERT_EQUAL(sock_setopt(fx.s, fx.sd, SOCK_OPT_KEEPCNT, 3), 0);
+        CU_ASSERT_EQUAL(sock_getopt(fx.s, fx.sd, SOCK_OPT_KEEPINTVL_MS, &v), 0);
+        CU_ASSERT_EQUAL(v, 2000);
+        CU_ASSERT_EQUAL(sock_setopt(fx.s, fx.sd, SOCK_OPT_KEEPALIVE, 1), 0);
+        tcpfx_advance(&fx, 9900000);
+        CU_ASSERT_EQUAL(tcpfx_pending(&fx), 0);
+        tcpfx_advance(&fx, 200000); /* 10.1 s: the first probe */
+        CU_ASSERT_FATAL(tcpfx_take(&fx, &g));
+        CU_ASSERT_EQUAL(g.h.seq, fx.iss);
+        tcpfx_advance(&fx, 4000000); /* 14.1 s: probes at 12 and 14 s, unanswered */
+        CU_ASSERT_EQUAL(tcpfx_drain(&fx), 2);
+        CU_ASSERT_EQUAL(t->state, TCP_ESTABLISHED);
+        tcpfx_advance(&fx, 2000000); /* 16.1 s: three unanswered probes: give up */
+        CU_ASSERT_FATAL(tcpfx_take(&fx, &g));
+        CU_ASSERT(g.h.flags & TCP_RST);
+        CU_ASSERT_EQUAL(t->state, TCP_CLOSED);
+        CU_ASSERT_EQUAL(sock_error(fx.s, fx.sd), -ETIMEDOUT);
+        tcpfx_fini(&fx);
+}
+
+static void
+send_urgent(struct tcpfx *fx, const char *data, uint16_t urp)
+{
+        uint8_t seg[64];
+        struct tcp_hdr h = {.sport = fx->pport,
+                            .dport = fx->lport,
+                            .seq = fx->pseq,
+                            .ack = fx->pack,
+                            .flags = TCP_ACK | TCP_URG,
+                            .wnd = 1000,
+                            .urp = urp};
+        size_t n = strlen(data);
+
+        memcpy(seg + TCP_HDR_LEN, data, n);
+        tcp_hdr_emit(&h, seg, n, TCPFX_PEER, TCPFX_LOCAL);
+        tcpfx_inject_tcp(fx, seg, TCP_HDR_LEN + n, false);
+        fx->pseq += (uint32_t)n;
+}
+
+/* MUST-32: the user learns of urgent data asynchronously (SOCK_URGENT); MUST-33: and how
+ * much is left (SOCK_OPT_URGENT_LEN). The pointer marks the octet after the urgent data
+ * (MUST-62, RFC 6093); the data itself stays inline. */
+static void
+rfc9293_must32_must33_urgent_data_signalled_and_measured(void)
+{
+        struct tcpfx fx;
+        char buf[8];
+        int v = -1;
+
+        tcpfx_init(&fx);
+        tcpfx_open(&fx, TCP_ESTABLISHED);
+        tcpfx_send_next(&fx, TCP_ACK, "plain", 5);
+        CU_ASSERT_FALSE(sock_events(fx.s, fx.sd) & SOCK_URGENT);
+        CU_ASSERT_EQUAL(sock_getopt(fx.s, fx.sd, SOCK_OPT_URGENT_LEN, &v), 0);
+        CU_ASSERT_EQUAL(v, 0);
+        send_urgent(&fx, "abcdef", 3); /* "abc" is urgent */
+        CU_ASSERT(sock_events(fx.s, fx.sd) & SOCK_URGENT);
+        CU_ASSERT_EQUAL(sock_getopt(fx.s, fx.sd, SOCK_OPT_URGENT_LEN, &v), 0);
+        CU_ASSERT_EQUAL(v, 8); /* "plain" is still unread and ahead of the pointer */
+        CU_ASSERT_EQUAL(sock_recv(fx.s, fx.sd, buf, 7), 7);
+        CU_ASSERT_EQUAL(memcmp(buf, "plainab", 7), 0);
+        CU_ASSERT_EQUAL(sock_getopt(fx.s, fx.sd, SOCK_OPT_URGENT_LEN, &v), 0);
+        CU_ASSERT_EQUAL(v, 1);
+        CU_ASSERT_EQUAL(sock_recv(fx.s, fx.sd, buf, 1), 1);
+        CU_ASSERT_FALSE(sock_events(fx.s, fx.sd) & SOCK_URGENT);
+        CU_ASSERT_EQUAL(sock_setopt(fx.s, fx.sd, SOCK_OPT_URGENT_LEN, 1), -ENOPROTOOPT);
+        tcpfx_fini(&fx);
+}
+
+/* Finding robust-3: after CLOSE nobody can use the connection, so a peer that keeps its
+ * window shut (and answers every probe) may hold it only for a bounded number of probes
+ * (RFC 1122 4.2.2.17); MUST-37 still protects a connection whose user holds it. */
+static void
+rfc1122_4_2_2_17_orphan_at_zero_window_is_aborted(void)
+{
+        struct tcpfx fx;
+        struct tcpfx_seg g;
+        static char data[1000];
+        unsigned probes = 0, rst = 0;
+
+        tcpfx_init(&fx);
+        tcpfx_open(&fx, TCP_ESTABLISHED);
+        fx.pwnd = 0;
+        tcpfx_send(&fx, TCP_ACK, fx.pseq, fx.pack, NULL, 0, NULL);
+        CU_ASSERT_EQUAL(sock_send(fx.s, fx.sd, data, sizeof(data)), (ssize_t)sizeof(data));
+        CU_ASSERT_EQUAL(sock_close(fx.s, fx.sd), 0);
+        fx.sd = -1;
+        for (int sec = 0; sec < 1800 && tcpfx_tcb_count(&fx) > 0; sec++) {
+                tcpfx_advance(&fx, 1000000);
+                while (tcpfx_take(&fx, &g)) {
+                        if (g.h.flags & TCP_RST) {
+                                rst++;
+                                continue;
+                        }
+                        probes++; /* answered: the window stays shut, nothing accepted */
+                        tcpfx_send(&fx, TCP_ACK, fx.pseq, fx.pack, NULL, 0, NULL);
+                }
+        }
+        CU_ASSERT_EQUAL(tcpfx_tcb_count(&fx), 0);
+        CU_ASSERT_EQUAL(rst, 1);
+        CU_ASSERT(probes >= 5 && probes <= 12);
+        CU_ASSERT_EQUAL(stack_counter_get(fx.s, "tcp.orphans_aborted"), 1);
+        tcpfx_fini(&fx);
+}
+
+/* Finding robust-2: a SYN queue full of half-open connections (spoofed SYNs) recycles its
+ * oldest entry, so a real client still gets in; half-open children hold no buffers. */
+static void
+rfc4987_3_4_full_syn_queue_recycles_oldest_half_open(void)
+{
+        struct tcpfx fx;
+        struct tcpfx_seg g;
+        struct tcb *c;
+        unsigned synacks = 0;
+
+        tcpfx_init(&fx);
+        tcpfx_open(&fx, TCP_LISTEN);
+        for (uint16_t i = 0; i < 128; i++) {
+                fx.pport = (uint16_t)(30000 + i);
+                tcpfx_send(&fx, TCP_SYN, 5000, 0, NULL, 0, NULL);
+                synacks += tcpfx_drain(&fx);
+        }
+        CU_ASSERT_EQUAL(synacks, 128);
+        c = tcb_lookup(fx.s, TCPFX_LOCAL, fx.lport, TCPFX_PEER, 30005);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+        CU_ASSERT_PTR_NULL(c->rcv.buf); /* RFC 4987 3.2: no buffers for half-open state */
+        CU_ASSERT_PTR_NULL(c->snd.buf);
+        fx.pport = 50000; /* the real client */
+        tcpfx_send(&fx, TCP_SYN, 7000, 0, NULL, 0, NULL);
+        CU_ASSERT_FATAL(tcpfx_take(&fx, &g));
+        CU_ASSERT_EQUAL(g.h.flags, TCP_SYN | TCP_ACK);
+        CU_ASSERT_EQUAL(g.h.wnd, 65535); /* the window it will get, before the ring exists */
+        CU_ASSERT_EQUAL(stack_counter_get(fx.s, "tcp.syn_queue_evictions"), 1);
+        CU_ASSERT_PTR_NULL(tcb_lookup(fx.s, TCPFX_LOCAL, fx.lport, TCPFX_PEER, 30000));
+        tcpfx_send(&fx, TCP_ACK, 7001, g.h.seq + 1, "hi", 2, NULL);
+        fx.sd = sock_accept(fx.s, fx.lsd, NULL);
+        CU_ASSERT_FATAL(fx.sd >= 0);
+        CU_ASSERT_EQUAL(tcpfx_tcb(&fx)->state, TCP_ESTABLISHED);
+        CU_ASSERT_PTR_NOT_NULL(tcpfx_tcb(&fx)->rcv.buf);
+        CU_ASSERT_EQUAL(sock_recv(fx.s, fx.sd, g.raw, sizeof(g.raw)), 2);
+        tcpfx_fini(&fx);
+}
+
+void
+suite_tcp_maint(void)
+{
+        CU_pSuite su = CU_add_suite("tcp_maint", NULL, NULL);
+
+        CU_add_test(su, "rfc1122_2_3_2_2_own_arp_failure_aborts_syn_sent",
+                    rfc1122_2_3_2_2_own_arp_failure_aborts_syn_sent);
+        CU_add_test(su, "rfc9293_3_10_4_accepted_socket_reports_hup_after_close",
+                    rfc9293_3_10_4_accepted_socket_reports_hup_after_close);
+        CU_add_test(su, "rfc1122_4_2_3_5_r2_not_reached_by_two_backed_off_timeouts",
+                    rfc1122_4_2_3_5_r2_not_reached_by_two_backed_off_timeouts);
+        CU_add_test(su, "rfc9293_must27_keepalive_timing_configurable",
+                    rfc9293_must27_keepalive_timing_configurable);
+        CU_add_test(su, "rfc9293_must32_must33_urgent_data_signalled_and_measured",
+                    rfc9293_must32_must33_urgent_data_signalled_and_measured);
+        CU_add_test(su, "rfc1122_4_2_2_17_orphan_at_zero_window_is_aborted",
+                    rfc1122_4_2_2_17_orphan_at_zero_window_is_aborted);
+        CU_add_test(su, "rfc4987_3_4_full_syn_queue_recycles_oldest_half_open",
+                    rfc4987_3_4_full_syn_queue_recycles_oldest_half_open);
+}
