@@ -33,7 +33,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # Longer inputs for the targets that take a sequence of frames.
 max_len() {
 	case $1 in
-	stack | reass) echo 8192 ;;
+	stack | reass) echo 4096 ;;
 	*) echo 2048 ;;
 	esac
 }
@@ -67,7 +67,9 @@ merge_one() {
 	local name=$1 bin=$dir/fuzz_$1 fresh
 	fresh=$(mktemp -d "$work/merge-$name.XXXXXX")
 	mkdir -p "$work/$name" "$CORPUS/$name"
-	"$bin" -merge=1 -max_len="$(max_len "$name")" "$fresh" "$CORPUS/$name" "$work/$name" \
+	# Inputs that crash are left out of the merge; their copies go to the scratch area.
+	"$bin" -merge=1 -max_len="$(max_len "$name")" -artifact_prefix="$work/merge-crash-" \
+		"$fresh" "$CORPUS/$name" "$work/$name" \
 		>"$work/$name.merge.log" 2>&1
 	rm -f "$CORPUS/$name"/*
 	cp "$fresh"/* "$CORPUS/$name"/ 2>/dev/null || true

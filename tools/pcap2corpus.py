@@ -17,7 +17,7 @@ BROADCAST = b"\xff" * 6
 STACK_IP = bytes([10, 0, 0, 2])
 DNS_NAMES = ["google.com", "a.example.test", "www.example.test", "two.example.test",
              "v6.example.test", "nx.example.test"]  # fuzz_dns.c names[]
-MAX_INPUT = 8000  # below tools/fuzz.sh -max_len for stack and reass
+MAX_INPUT = 4000  # below tools/fuzz.sh -max_len for stack and reass
 
 
 def read_pcap(path):

@@ -308,8 +308,9 @@ void tcp_cc_ack(struct stack *s, struct tcb *t, uint32_t ack, uint32_t acked);
 void tcp_cc_dupack(struct stack *s, struct tcb *t);
 /* Retransmission timeout (RFC 5681 3.1 eq. 4, RFC 6582 3.2 step 4). */
 void tcp_cc_rto(struct tcb *t);
-/* Record SACK blocks from an ACK into the scoreboard (RFC 2018, RFC 6675). */
-void tcp_sack_update(struct tcb *t, const struct tcp_opts *o);
+/* Record SACK blocks from an ACK into the scoreboard (RFC 2018, RFC 6675); true when
+ * they reported octets that were not SACKed before. */
+bool tcp_sack_update(struct tcb *t, const struct tcp_opts *o);
 /* First sequence at or after from that the peer has not SACKed (hole start), and its end. */
 uint32_t tcp_sack_next_hole(const struct tcb *t, uint32_t from, uint32_t *hole_end);
 

@@ -194,20 +194,35 @@ tcp_sack_insert(struct tcb *t, uint32_t left, uint32_t right)
         t->n_sacked++;
 }
 
+/* Is [l, r) already inside one scoreboard block? */
+static bool
+tcp_sack_known(const struct tcb *t, uint32_t l, uint32_t r)
+{
+        for (unsigned i = 0; i < t->n_sacked; i++)
+                if (seq_leq(t->sacked[i].left, l) && seq_geq(t->sacked[i].right, r))
+                        return true;
+        return false;
+}
+
 /* RFC 2018 / RFC 6675: remember which blocks above SND.UNA the peer holds. Blocks outside
- * SND.UNA..SND.MAX are ignored (RFC 2883 D-SACK, or forged). */
-void
+ * SND.UNA..SND.MAX are ignored (RFC 2883 D-SACK, or forged). True when the ACK reported
+ * octets not SACKed before (RFC 6675 2 "DupAck"). */
+bool
 tcp_sack_update(struct tcb *t, const struct tcp_opts *o)
 {
+        bool news = false;
+
         tcp_sack_trim(t);
         if (!t->sack_ok)
-                return;
+                return false;
         for (unsigned i = 0; i < o->n_sack; i++) {
                 uint32_t l = o->sack[i].left, r = o->sack[i].right;
                 if (!seq_lt(l, r) || !seq_gt(l, t->snd_una) || seq_gt(r, t->snd_max))
                         continue;
+                news = news || !tcp_sack_known(t, l, r);
                 tcp_sack_insert(t, l, r);
         }
+        return news;
 }
 
 uint32_t

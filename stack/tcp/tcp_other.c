@@ -226,10 +226,13 @@ tcp_ack_update(struct stack *s, struct tcb *t, const struct tcp_seg *g)
         if (seq_gt(ack, t->snd_una)) {
                 tcp_ack_new(s, t, g);
         } else if (ack == t->snd_una && g->len == 0 && !(g->flags & (TCP_SYN | TCP_FIN)) &&
-                   wnd == t->snd_wnd && t->snd_una != t->snd_max) {
-                /* RFC 5681 2 "DUPLICATE ACKNOWLEDGMENT". */
-                tcp_sack_update(t, &g->h.opts);
-                tcp_cc_dupack(s, t);
+                   t->snd_una != t->snd_max) {
+                /* RFC 5681 2 "DUPLICATE ACKNOWLEDGMENT" needs an unchanged window; RFC 6675 2
+                 * also counts an ACK whose SACK blocks report new octets, as a receiver
+                 * (Linux) may grow its window while holding out-of-order data. */
+                bool news = tcp_sack_update(t, &g->h.opts);
+                if (wnd == t->snd_wnd || news)
+                        tcp_cc_dupack(s, t);
         }
         /* Window update: only from a newer segment (SND.WL1/WL2 rule). */
         if (seq_lt(t->snd_wl1, g->seq) || (t->snd_wl1 == g->seq && seq_leq(t->snd_wl2, ack))) {

@@ -29,7 +29,9 @@ nsx() { ip netns exec "$NS" "$@"; }
 bg() { # bg LOG CMD...: start CMD in the namespace, remember its PID
 	local log=$1
 	shift
-	nsx "$@" >"$log" 2>&1 &
+	# ip netns exec execs CMD, so $! is CMD itself (a function or subshell here would leave
+	# CMD running when only the wrapper is killed).
+	ip netns exec "$NS" "$@" >"$log" 2>&1 &
 	PIDS+=($!)
 }
 stop_last() { # SIGTERM the newest background process and wait for it

@@ -270,6 +270,46 @@ rfc4987_3_4_full_syn_queue_recycles_oldest_half_open(void)
         tcpfx_fini(&fx);
 }
 
+/* Finding bench #5 (no fast retransmit stack -> kernel): Linux grows its window while it
+ * holds out-of-order data, so its duplicate ACKs do not repeat the window (RFC 5681 2).
+ * RFC 6675 2 counts an ACK that SACKs new octets as a DupAck all the same. */
+static void
+rfc6675_2_sack_dupacks_count_when_window_changes(void)
+{
+        struct tcpfx fx;
+        struct tcpfx_seg g;
+        struct tcp_opts o = {.n_sack = 1};
+        static uint8_t data[8 * 1460];
+        struct tcb *t;
+        uint32_t first;
+        unsigned sent = 0;
+
+        tcpfx_init(&fx);
+        fx.syn_opts.sack_perm = true;
+        fx.pwnd = 60000;
+        t = tcpfx_open(&fx, TCP_ESTABLISHED);
+        CU_ASSERT_FATAL(t->sack_ok);
+        t->cwnd = 20 * 1460; /* as after slow start */
+        CU_ASSERT_EQUAL(sock_send(fx.s, fx.sd, data, sizeof(data)), (ssize_t)sizeof(data));
+        first = fx.pack;
+        while (tcpfx_take(&fx, &g))
+                sent++;
+        CU_ASSERT_EQUAL_FATAL(sent, 8);
+        /* The first segment is lost; segments 2, 3 and 4 arrive, each ACK with a larger window. */
+        o.sack[0].left = first + 1460;
+        for (unsigned i = 2; i <= 4; i++) {
+                o.sack[0].right = first + i * 1460;
+                fx.pwnd = (uint16_t)(fx.pwnd + 1000);
+                tcpfx_send(&fx, TCP_ACK, fx.pseq, first, NULL, 0, &o);
+        }
+        CU_ASSERT_EQUAL(stack_counter_get(fx.s, "tcp.fast_retransmits"), 1);
+        CU_ASSERT_FATAL(tcpfx_take(&fx, &g));
+        CU_ASSERT_EQUAL(g.h.seq, first);
+        CU_ASSERT_EQUAL(g.len, 1460);
+        CU_ASSERT_EQUAL(stack_counter_get(fx.s, "tcp.rto_timeouts"), 0);
+        tcpfx_fini(&fx);
+}
+
 void
 suite_tcp_maint(void)
 {
@@ -289,4 +329,6 @@ suite_tcp_maint(void)
                     rfc1122_4_2_2_17_orphan_at_zero_window_is_aborted);
         CU_add_test(su, "rfc4987_3_4_full_syn_queue_recycles_oldest_half_open",
                     rfc4987_3_4_full_syn_queue_recycles_oldest_half_open);
+        CU_add_test(su, "rfc6675_2_sack_dupacks_count_when_window_changes",
+                    rfc6675_2_sack_dupacks_count_when_window_changes);
 }
