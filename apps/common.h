@@ -10,27 +10,27 @@
 #include "stack/stack.h"
 
 struct app_opts {
-	const char *iface;
-	bool tun; /* --tun: iface is a layer-3 TUN device (LINK_RAW_IPV4) */
-	uint32_t ip;
-	uint8_t prefix_len;
-	uint32_t gw;
-	uint32_t dns; /* 0: the gateway */
-	uint8_t mac[6];
-	uint16_t mtu;
-	const char *pcap;
-	bool trace;
-	bool stats;
-	int verbose;
+        const char *iface;
+        bool tun; /* --tun: iface is a layer-3 TUN device (LINK_RAW_IPV4) */
+        uint32_t ip;
+        uint8_t prefix_len;
+        uint32_t gw;
+        uint32_t dns; /* 0: the gateway */
+        uint8_t mac[6];
+        uint16_t mtu;
+        const char *pcap;
+        bool trace;
+        bool stats;
+        int verbose;
 };
 
 struct app {
-	const char *prog;
-	struct app_opts o;
-	struct stack *s;
-	struct tap *tap;
-	struct tun *tun;
-	struct pcap_link *pcap;
+        const char *prog;
+        struct app_opts o;
+        struct stack *s;
+        struct tap *tap;
+        struct tun *tun;
+        struct pcap_link *pcap;
 };
 
 /* An app's own option: return 0 when handled, -1 for a bad value (after printing why). */
@@ -39,7 +39,7 @@ typedef int app_opt_fn(void *ctx, int opt, const char *arg);
 /* Parse argv: the shared options plus the app's (shortopts/longopts, handled by fn).
  * Prints usage on -h (exit 0) and on errors (exit 2). Returns optind. */
 int app_parse(struct app *a, int argc, char **argv, const char *shortopts,
-	      const struct option *longopts, app_opt_fn *fn, void *ctx, const char *usage);
+              const struct option *longopts, app_opt_fn *fn, void *ctx, const char *usage);
 /* Open the TAP (and pcap) and create the stack. Exits 1 with a clear message on failure. */
 void app_start(struct app *a);
 void app_stop(struct app *a);
@@ -62,6 +62,6 @@ void app_catch_signals(void);
 /* Print the stats now if SIGUSR1 asked for them (app_wait calls this). */
 void app_stats_check(struct app *a);
 void app_die_usage(struct app *a, const char *usage, const char *fmt, ...)
-	__attribute__((noreturn, format(printf, 3, 4)));
+    __attribute__((noreturn, format(printf, 3, 4)));
 
 #endif

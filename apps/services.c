@@ -14,111 +14,112 @@
 #define SVC_IN_MAX 16384
 
 struct svc_listener {
-	int sd;
-	enum svc_kind kind;
-	bool udp;
+        int sd;
+        enum svc_kind kind;
+        bool udp;
 };
 
 struct svc_conn {
-	int sd;
-	enum svc_kind kind;
-	bool peer_eof, close_after_flush;
-	uint8_t *out; /* bytes accepted for sending but not yet taken by the socket */
-	size_t out_len, out_off;
-	char in[SVC_IN_MAX];
-	size_t in_len;
-	uint64_t chargen_pos;
+        int sd;
+        enum svc_kind kind;
+        bool peer_eof, close_after_flush;
+        uint8_t *out; /* bytes accepted for sending but not yet taken by the socket */
+        size_t out_len, out_off;
+        char in[SVC_IN_MAX];
+        size_t in_len;
+        uint64_t chargen_pos;
 };
 
 struct services {
-	struct stack *s;
-	const char *http_dir;
-	struct svc_listener ls[SVC_MAX_LISTEN];
-	int n_ls;
-	struct svc_conn *conns[SVC_MAX_CONN];
-	int n_conns;
+        struct stack *s;
+        const char *http_dir;
+        struct svc_listener ls[SVC_MAX_LISTEN];
+        int n_ls;
+        struct svc_conn *conns[SVC_MAX_CONN];
+        int n_conns;
 };
 
 struct services *
 services_create(struct stack *s, const char *http_dir)
 {
-	struct services *sv = calloc(1, sizeof(*sv));
+        struct services *sv = calloc(1, sizeof(*sv));
 
-	if (sv) {
-		sv->s = s;
-		sv->http_dir = http_dir;
-	}
-	return sv;
+        if (sv) {
+                sv->s = s;
+                sv->http_dir = http_dir;
+        }
+        return sv;
 }
 
 static int
 listen_one(struct services *sv, enum svc_kind kind, uint16_t port, bool udp)
 {
-	struct sock_addr local = {0, port};
-	int sd = sock_open(sv->s, udp ? SOCK_TYPE_UDP : SOCK_TYPE_TCP), rc;
+        struct sock_addr local = {0, port};
+        int sd = sock_open(sv->s, udp ? SOCK_TYPE_UDP : SOCK_TYPE_TCP), rc;
 
-	if (sd < 0)
-		return sd;
-	if ((rc = sock_bind(sv->s, sd, &local)) < 0 || (!udp && (rc = sock_listen(sv->s, sd, 128)) < 0)) {
-		sock_close(sv->s, sd);
-		return rc;
-	}
-	sv->ls[sv->n_ls++] = (struct svc_listener){.sd = sd, .kind = kind, .udp = udp};
-	return 0;
+        if (sd < 0)
+                return sd;
+        if ((rc = sock_bind(sv->s, sd, &local)) < 0 ||
+            (!udp && (rc = sock_listen(sv->s, sd, 128)) < 0)) {
+                sock_close(sv->s, sd);
+                return rc;
+        }
+        sv->ls[sv->n_ls++] = (struct svc_listener){.sd = sd, .kind = kind, .udp = udp};
+        return 0;
 }
 
 int
 services_add(struct services *sv, enum svc_kind kind, uint16_t port)
 {
-	int rc;
+        int rc;
 
-	if (sv->n_ls + 2 > SVC_MAX_LISTEN)
-		return -ENOSPC;
-	rc = listen_one(sv, kind, port, false);
-	if (rc == 0 && (kind == SVC_ECHO || kind == SVC_DISCARD))
-		rc = listen_one(sv, kind, port, true);
-	return rc;
+        if (sv->n_ls + 2 > SVC_MAX_LISTEN)
+                return -ENOSPC;
+        rc = listen_one(sv, kind, port, false);
+        if (rc == 0 && (kind == SVC_ECHO || kind == SVC_DISCARD))
+                rc = listen_one(sv, kind, port, true);
+        return rc;
 }
 
 static void
 conn_free(struct services *sv, int i)
 {
-	struct svc_conn *c = sv->conns[i];
+        struct svc_conn *c = sv->conns[i];
 
-	sock_close(sv->s, c->sd);
-	free(c->out);
-	free(c);
-	sv->conns[i] = sv->conns[--sv->n_conns];
+        sock_close(sv->s, c->sd);
+        free(c->out);
+        free(c);
+        sv->conns[i] = sv->conns[--sv->n_conns];
 }
 
 /* Append bytes to the connection's output. */
 static int
 conn_queue(struct svc_conn *c, const void *data, size_t len)
 {
-	uint8_t *n;
+        uint8_t *n;
 
-	if (c->out_off == c->out_len)
-		c->out_off = c->out_len = 0;
-	n = realloc(c->out, c->out_len + len);
-	if (!n)
-		return -ENOMEM;
-	memcpy(n + c->out_len, data, len);
-	c->out = n;
-	c->out_len += len;
-	return 0;
+        if (c->out_off == c->out_len)
+                c->out_off = c->out_len = 0;
+        n = realloc(c->out, c->out_len + len);
+        if (!n)
+                return -ENOMEM;
+        memcpy(n + c->out_len, data, len);
+        c->out = n;
+        c->out_len += len;
+        return 0;
 }
 
 /* Push queued output into the socket; true when nothing is left. */
 static bool
 conn_flush(struct services *sv, struct svc_conn *c)
 {
-	while (c->out_off < c->out_len) {
-		ssize_t w = sock_send(sv->s, c->sd, c->out + c->out_off, c->out_len - c->out_off);
-		if (w < 0)
-			return false;
-		c->out_off += (size_t)w;
-	}
-	return true;
+        while (c->out_off < c->out_len) {
+                ssize_t w = sock_send(sv->s, c->sd, c->out + c->out_off, c->out_len - c->out_off);
+                if (w < 0)
+                        return false;
+                c->out_off += (size_t)w;
+        }
+        return true;
 }
 
 /* RFC 864: lines of 72 printable characters, each starting one further along. Each line is
@@ -127,138 +128,139 @@ conn_flush(struct services *sv, struct svc_conn *c)
 static void
 chargen_fill(struct services *sv, struct svc_conn *c)
 {
-	char chars[2 * 95], block[64 * 74];
+        char chars[2 * 95], block[64 * 74];
 
-	for (int j = 0; j < 2 * 95; j++)
-		chars[j] = (char)(' ' + j % 95);
-	while (c->out_off == c->out_len && (sock_events(sv->s, c->sd) & SOCK_WRITABLE)) {
-		for (int k = 0; k < 64; k++) {
-			memcpy(block + k * 74, chars + c->chargen_pos % 95, 72);
-			block[k * 74 + 72] = '\r';
-			block[k * 74 + 73] = '\n';
-			c->chargen_pos++;
-		}
-		if (conn_queue(c, block, sizeof(block)) < 0 || !conn_flush(sv, c))
-			return;
-	}
+        for (int j = 0; j < 2 * 95; j++)
+                chars[j] = (char)(' ' + j % 95);
+        while (c->out_off == c->out_len && (sock_events(sv->s, c->sd) & SOCK_WRITABLE)) {
+                for (int k = 0; k < 64; k++) {
+                        memcpy(block + k * 74, chars + c->chargen_pos % 95, 72);
+                        block[k * 74 + 72] = '\r';
+                        block[k * 74 + 73] = '\n';
+                        c->chargen_pos++;
+                }
+                if (conn_queue(c, block, sizeof(block)) < 0 || !conn_flush(sv, c))
+                        return;
+        }
 }
 
 static void
 conn_input(struct services *sv, struct svc_conn *c, const char *buf, size_t n)
 {
-	int keep = 1;
+        int keep = 1;
 
-	switch (c->kind) {
-	case SVC_ECHO:
-		conn_queue(c, buf, n);
-		break;
-	case SVC_DISCARD:
-	case SVC_CHARGEN:
-		break;
-	case SVC_HTTP:
-		if (c->in_len + n > sizeof(c->in)) {
-			c->close_after_flush = true; /* header section too large */
-			return;
-		}
-		memcpy(c->in + c->in_len, buf, n);
-		c->in_len += n;
-		while (!c->close_after_flush) {
-			int rc;
-			if (c->out_off == c->out_len)
-				c->out_off = c->out_len = 0;
-			rc = httpd_handle(sv->http_dir, c->in, &c->in_len, &c->out, &c->out_len,
-					  &keep);
-			if (rc == 0)
-				break;
-			if (rc < 0 || !keep)
-				c->close_after_flush = true;
-		}
-		break;
-	}
+        switch (c->kind) {
+        case SVC_ECHO:
+                conn_queue(c, buf, n);
+                break;
+        case SVC_DISCARD:
+        case SVC_CHARGEN:
+                break;
+        case SVC_HTTP:
+                if (c->in_len + n > sizeof(c->in)) {
+                        c->close_after_flush = true; /* header section too large */
+                        return;
+                }
+                memcpy(c->in + c->in_len, buf, n);
+                c->in_len += n;
+                while (!c->close_after_flush) {
+                        int rc;
+                        if (c->out_off == c->out_len)
+                                c->out_off = c->out_len = 0;
+                        rc = httpd_handle(sv->http_dir, c->in, &c->in_len, &c->out, &c->out_len,
+                                          &keep);
+                        if (rc == 0)
+                                break;
+                        if (rc < 0 || !keep)
+                                c->close_after_flush = true;
+                }
+                break;
+        }
 }
 
 /* Serve one connection; false when it is finished and must be freed. */
 static bool
 conn_serve(struct services *sv, struct svc_conn *c)
 {
-	char buf[8192];
-	ssize_t r;
+        char buf[8192];
+        ssize_t r;
 
-	if (sock_events(sv->s, c->sd) & SOCK_ERROR)
-		return false;
-	/* Read only while our output is drained: the peer feels our backpressure. */
-	while (!c->peer_eof && conn_flush(sv, c)) {
-		r = sock_recv(sv->s, c->sd, buf, c->kind == SVC_HTTP ? sizeof(buf) / 2 : sizeof(buf));
-		if (r == -EAGAIN)
-			break;
-		if (r <= 0) {
-			c->peer_eof = true;
-			break;
-		}
-		conn_input(sv, c, buf, (size_t)r);
-	}
-	if (c->kind == SVC_CHARGEN && !c->peer_eof)
-		chargen_fill(sv, c);
-	if (!conn_flush(sv, c))
-		return true;
-	return !(c->peer_eof || c->close_after_flush);
+        if (sock_events(sv->s, c->sd) & SOCK_ERROR)
+                return false;
+        /* Read only while our output is drained: the peer feels our backpressure. */
+        while (!c->peer_eof && conn_flush(sv, c)) {
+                r = sock_recv(sv->s, c->sd, buf,
+                              c->kind == SVC_HTTP ? sizeof(buf) / 2 : sizeof(buf));
+                if (r == -EAGAIN)
+                        break;
+                if (r <= 0) {
+                        c->peer_eof = true;
+                        break;
+                }
+                conn_input(sv, c, buf, (size_t)r);
+        }
+        if (c->kind == SVC_CHARGEN && !c->peer_eof)
+                chargen_fill(sv, c);
+        if (!conn_flush(sv, c))
+                return true;
+        return !(c->peer_eof || c->close_after_flush);
 }
 
 static void
 udp_serve(struct services *sv, struct svc_listener *l)
 {
-	char buf[65536];
-	struct sock_addr from;
-	ssize_t r;
+        char buf[65536];
+        struct sock_addr from;
+        ssize_t r;
 
-	while ((r = sock_recvfrom(sv->s, l->sd, buf, sizeof(buf), &from)) >= 0)
-		if (l->kind == SVC_ECHO)
-			sock_sendto(sv->s, l->sd, buf, (size_t)r, &from);
+        while ((r = sock_recvfrom(sv->s, l->sd, buf, sizeof(buf), &from)) >= 0)
+                if (l->kind == SVC_ECHO)
+                        sock_sendto(sv->s, l->sd, buf, (size_t)r, &from);
 }
 
 static void
 accept_all(struct services *sv, struct svc_listener *l)
 {
-	struct sock_addr peer;
-	int sd;
+        struct sock_addr peer;
+        int sd;
 
-	while ((sd = sock_accept(sv->s, l->sd, &peer)) >= 0) {
-		struct svc_conn *c = sv->n_conns < SVC_MAX_CONN ? calloc(1, sizeof(*c)) : NULL;
-		if (!c) {
-			sock_abort(sv->s, sd);
-			continue;
-		}
-		c->sd = sd;
-		c->kind = l->kind;
-		sv->conns[sv->n_conns++] = c;
-	}
+        while ((sd = sock_accept(sv->s, l->sd, &peer)) >= 0) {
+                struct svc_conn *c = sv->n_conns < SVC_MAX_CONN ? calloc(1, sizeof(*c)) : NULL;
+                if (!c) {
+                        sock_abort(sv->s, sd);
+                        continue;
+                }
+                c->sd = sd;
+                c->kind = l->kind;
+                sv->conns[sv->n_conns++] = c;
+        }
 }
 
 void
 services_poll(struct services *sv)
 {
-	for (int i = 0; i < sv->n_ls; i++) {
-		if (sv->ls[i].udp)
-			udp_serve(sv, &sv->ls[i]);
-		else
-			accept_all(sv, &sv->ls[i]);
-	}
-	for (int i = 0; i < sv->n_conns;) {
-		if (conn_serve(sv, sv->conns[i]))
-			i++;
-		else
-			conn_free(sv, i);
-	}
+        for (int i = 0; i < sv->n_ls; i++) {
+                if (sv->ls[i].udp)
+                        udp_serve(sv, &sv->ls[i]);
+                else
+                        accept_all(sv, &sv->ls[i]);
+        }
+        for (int i = 0; i < sv->n_conns;) {
+                if (conn_serve(sv, sv->conns[i]))
+                        i++;
+                else
+                        conn_free(sv, i);
+        }
 }
 
 void
 services_destroy(struct services *sv)
 {
-	if (!sv)
-		return;
-	while (sv->n_conns > 0)
-		conn_free(sv, sv->n_conns - 1);
-	for (int i = 0; i < sv->n_ls; i++)
-		sock_close(sv->s, sv->ls[i].sd);
-	free(sv);
+        if (!sv)
+                return;
+        while (sv->n_conns > 0)
+                conn_free(sv, sv->n_conns - 1);
+        for (int i = 0; i < sv->n_ls; i++)
+                sock_close(sv->s, sv->ls[i].sd);
+        free(sv);
 }

@@ -23,6 +23,6 @@ void services_destroy(struct services *sv);
  * handled (and *keep_alive says whether to keep the connection), 0 when more bytes are
  * needed, -1 on a malformed request (a 400 response has been appended). */
 int httpd_handle(const char *dir, char *in, size_t *in_len, uint8_t **out, size_t *out_len,
-		 int *keep_alive);
+                 int *keep_alive);
 
 #endif

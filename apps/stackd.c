@@ -10,123 +10,123 @@
 #include "apps/services.h"
 
 static const char usage[] =
-	"usage: stackd [--echo PORT] [--discard PORT] [--chargen PORT] [--http DIR]\n"
-	"              [--http-port PORT] [stack options]\n"
-	"Run the stack as a host on a TAP device until SIGINT or SIGTERM.\n"
-	"  --echo PORT       RFC 862 echo service on TCP and UDP PORT\n"
-	"  --discard PORT    RFC 863 discard service on TCP and UDP PORT\n"
-	"  --chargen PORT    RFC 864 character generator on TCP PORT\n"
-	"  --http DIR        serve the files under DIR over HTTP/1.1 (port 80)\n"
-	"  --http-port PORT  port of the HTTP server (default 80)\n";
+    "usage: stackd [--echo PORT] [--discard PORT] [--chargen PORT] [--http DIR]\n"
+    "              [--http-port PORT] [stack options]\n"
+    "Run the stack as a host on a TAP device until SIGINT or SIGTERM.\n"
+    "  --echo PORT       RFC 862 echo service on TCP and UDP PORT\n"
+    "  --discard PORT    RFC 863 discard service on TCP and UDP PORT\n"
+    "  --chargen PORT    RFC 864 character generator on TCP PORT\n"
+    "  --http DIR        serve the files under DIR over HTTP/1.1 (port 80)\n"
+    "  --http-port PORT  port of the HTTP server (default 80)\n";
 
 enum { OPT_ECHO = 3000, OPT_DISCARD, OPT_CHARGEN, OPT_HTTP, OPT_HTTP_PORT };
 static const struct option stackd_longopts[] = {
-	{"echo", required_argument, 0, OPT_ECHO},
-	{"discard", required_argument, 0, OPT_DISCARD},
-	{"chargen", required_argument, 0, OPT_CHARGEN},
-	{"http", required_argument, 0, OPT_HTTP},
-	{"http-port", required_argument, 0, OPT_HTTP_PORT},
-	{0, 0, 0, 0},
+    {"echo", required_argument, 0, OPT_ECHO},
+    {"discard", required_argument, 0, OPT_DISCARD},
+    {"chargen", required_argument, 0, OPT_CHARGEN},
+    {"http", required_argument, 0, OPT_HTTP},
+    {"http-port", required_argument, 0, OPT_HTTP_PORT},
+    {0, 0, 0, 0},
 };
 
 struct stackd {
-	long port[4]; /* by enum svc_kind; 0: off */
-	const char *http_dir;
+        long port[4]; /* by enum svc_kind; 0: off */
+        const char *http_dir;
 };
 
 static int
 parse_port(const char *arg, long *out)
 {
-	char *end;
-	long v;
+        char *end;
+        long v;
 
-	errno = 0;
-	v = strtol(arg, &end, 10);
-	if (errno || *end || end == arg || v < 1 || v > 65535)
-		return -1;
-	*out = v;
-	return 0;
+        errno = 0;
+        v = strtol(arg, &end, 10);
+        if (errno || *end || end == arg || v < 1 || v > 65535)
+                return -1;
+        *out = v;
+        return 0;
 }
 
 static int
 on_opt(void *ctx, int opt, const char *arg)
 {
-	struct stackd *d = ctx;
-	struct stat st;
+        struct stackd *d = ctx;
+        struct stat st;
 
-	switch (opt) {
-	case OPT_ECHO:
-		return parse_port(arg, &d->port[SVC_ECHO]);
-	case OPT_DISCARD:
-		return parse_port(arg, &d->port[SVC_DISCARD]);
-	case OPT_CHARGEN:
-		return parse_port(arg, &d->port[SVC_CHARGEN]);
-	case OPT_HTTP_PORT:
-		return parse_port(arg, &d->port[SVC_HTTP]);
-	case OPT_HTTP:
-		if (stat(arg, &st) < 0 || !S_ISDIR(st.st_mode)) {
-			fprintf(stderr, "stackd: --http '%s' is not a directory\n", arg);
-			return -1;
-		}
-		d->http_dir = arg;
-		return 0;
-	}
-	return -1;
+        switch (opt) {
+        case OPT_ECHO:
+                return parse_port(arg, &d->port[SVC_ECHO]);
+        case OPT_DISCARD:
+                return parse_port(arg, &d->port[SVC_DISCARD]);
+        case OPT_CHARGEN:
+                return parse_port(arg, &d->port[SVC_CHARGEN]);
+        case OPT_HTTP_PORT:
+                return parse_port(arg, &d->port[SVC_HTTP]);
+        case OPT_HTTP:
+                if (stat(arg, &st) < 0 || !S_ISDIR(st.st_mode)) {
+                        fprintf(stderr, "stackd: --http '%s' is not a directory\n", arg);
+                        return -1;
+                }
+                d->http_dir = arg;
+                return 0;
+        }
+        return -1;
 }
 
 static void
 start_services(struct app *a, struct stackd *d, struct services *sv)
 {
-	static const char *const names[] = {"echo", "discard", "chargen", "http"};
+        static const char *const names[] = {"echo", "discard", "chargen", "http"};
 
-	if (d->http_dir && !d->port[SVC_HTTP])
-		d->port[SVC_HTTP] = 80;
-	if (!d->http_dir)
-		d->port[SVC_HTTP] = 0;
-	for (int k = 0; k < 4; k++) {
-		int rc;
-		if (!d->port[k])
-			continue;
-		rc = services_add(sv, (enum svc_kind)k, (uint16_t)d->port[k]);
-		if (rc < 0) {
-			fprintf(stderr, "stackd: cannot start %s on port %ld: %s\n", names[k],
-				d->port[k], strerror(-rc));
-			app_stop(a);
-			exit(1);
-		}
-		fprintf(stderr, "stackd: %s on port %ld\n", names[k], d->port[k]);
-	}
+        if (d->http_dir && !d->port[SVC_HTTP])
+                d->port[SVC_HTTP] = 80;
+        if (!d->http_dir)
+                d->port[SVC_HTTP] = 0;
+        for (int k = 0; k < 4; k++) {
+                int rc;
+                if (!d->port[k])
+                        continue;
+                rc = services_add(sv, (enum svc_kind)k, (uint16_t)d->port[k]);
+                if (rc < 0) {
+                        fprintf(stderr, "stackd: cannot start %s on port %ld: %s\n", names[k],
+                                d->port[k], strerror(-rc));
+                        app_stop(a);
+                        exit(1);
+                }
+                fprintf(stderr, "stackd: %s on port %ld\n", names[k], d->port[k]);
+        }
 }
 
 int
 main(int argc, char **argv)
 {
-	struct stackd d = {0};
-	struct services *sv;
-	struct app a;
-	char ip[16];
-	int idx;
+        struct stackd d = {0};
+        struct services *sv;
+        struct app a;
+        char ip[16];
+        int idx;
 
-	memset(&a, 0, sizeof(a));
-	idx = app_parse(&a, argc, argv, "", stackd_longopts, on_opt, &d, usage);
-	if (idx != argc)
-		app_die_usage(&a, usage, "unexpected argument '%s'", argv[idx]);
-	app_catch_signals(); /* SIGUSR1: stats, printed from app_wait */
-	app_start(&a);
-	sv = services_create(a.s, d.http_dir);
-	if (!sv) {
-		fprintf(stderr, "stackd: out of memory\n");
-		return 1;
-	}
-	start_services(&a, &d, sv);
-	app_format_ipv4(a.o.ip, ip);
-	fprintf(stderr, "stackd: up on %s as %s/%u\n", a.o.iface, ip, a.o.prefix_len);
-	while (!app_stop_requested) {
-		app_wait(&a, -1, 0, -1);
-		services_poll(sv);
-	}
-	fprintf(stderr, "stackd: shutting down\n");
-	services_destroy(sv);
-	app_stop(&a);
-	return 0;
+        memset(&a, 0, sizeof(a));
+        idx = app_parse(&a, argc, argv, "", stackd_longopts, on_opt, &d, usage);
+        if (idx != argc)
+                app_die_usage(&a, usage, "unexpected argument '%s'", argv[idx]);
+        app_catch_signals(); /* SIGUSR1: stats, printed from app_wait */
+        app_start(&a);
+        sv = services_create(a.s, d.http_dir);
+        if (!sv) {
+                fprintf(stderr, "stackd: out of memory\n");
+                return 1;
+        }
+        start_services(&a, &d, sv);
+        app_format_ipv4(a.o.ip, ip);
+        fprintf(stderr, "stackd: up on %s as %s/%u\n", a.o.iface, ip, a.o.prefix_len);
+        while (!app_stop_requested) {
+                app_wait(&a, -1, 0, -1);
+                services_poll(sv);
+        }
+        fprintf(stderr, "stackd: shutting down\n");
+        services_destroy(sv);
+        app_stop(&a);
+        return 0;
 }

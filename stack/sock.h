@@ -14,8 +14,8 @@
 enum sock_type { SOCK_TYPE_TCP, SOCK_TYPE_UDP };
 
 struct sock_addr {
-	uint32_t ip;   /* host order; 0 = any */
-	uint16_t port; /* host order; 0 = ephemeral (bind) */
+        uint32_t ip;   /* host order; 0 = any */
+        uint16_t port; /* host order; 0 = ephemeral (bind) */
 };
 
 /* Readiness bits. */
@@ -26,18 +26,18 @@ struct sock_addr {
 #define SOCK_URGENT 0x10u  /* TCP: urgent data ahead in the stream (RFC 9293 MUST-32) */
 
 enum sock_opt {
-	SOCK_OPT_NODELAY,   /* TCP: disable Nagle (RFC 9293 3.7.4, MUST-17) */
-	SOCK_OPT_KEEPALIVE, /* TCP: keep-alives (RFC 9293 3.8.4, MUST-24) */
-	SOCK_OPT_SNDBUF,
-	SOCK_OPT_RCVBUF,
-	SOCK_OPT_TTL,
-	SOCK_OPT_TOS,
-	SOCK_OPT_R2_MS,     /* TCP: give-up time for data retransmission (MUST-20) */
-	SOCK_OPT_LINGER_MS, /* TCP: how long sock_close waits in TIME-WAIT-owning apps */
-	SOCK_OPT_KEEPIDLE_MS,  /* TCP: idle time before keep-alives (MUST-27; default 2 h) */
-	SOCK_OPT_KEEPINTVL_MS, /* TCP: time between unanswered keep-alives (default 75 s) */
-	SOCK_OPT_KEEPCNT,      /* TCP: unanswered keep-alives before giving up (default 9) */
-	SOCK_OPT_URGENT_LEN,   /* TCP, get only: urgent bytes not yet read (MUST-33), 0 if none */
+        SOCK_OPT_NODELAY,   /* TCP: disable Nagle (RFC 9293 3.7.4, MUST-17) */
+        SOCK_OPT_KEEPALIVE, /* TCP: keep-alives (RFC 9293 3.8.4, MUST-24) */
+        SOCK_OPT_SNDBUF,
+        SOCK_OPT_RCVBUF,
+        SOCK_OPT_TTL,
+        SOCK_OPT_TOS,
+        SOCK_OPT_R2_MS,        /* TCP: give-up time for data retransmission (MUST-20) */
+        SOCK_OPT_LINGER_MS,    /* TCP: how long sock_close waits in TIME-WAIT-owning apps */
+        SOCK_OPT_KEEPIDLE_MS,  /* TCP: idle time before keep-alives (MUST-27; default 2 h) */
+        SOCK_OPT_KEEPINTVL_MS, /* TCP: time between unanswered keep-alives (default 75 s) */
+        SOCK_OPT_KEEPCNT,      /* TCP: unanswered keep-alives before giving up (default 9) */
+        SOCK_OPT_URGENT_LEN,   /* TCP, get only: urgent bytes not yet read (MUST-33), 0 if none */
 };
 
 int sock_open(struct stack *s, enum sock_type type);
@@ -52,7 +52,7 @@ ssize_t sock_send(struct stack *s, int sd, const void *buf, size_t len);
 /* 0 means end of stream (the peer's FIN), distinct from -ECONNRESET (RST, RFC 9293 MUST-12). */
 ssize_t sock_recv(struct stack *s, int sd, void *buf, size_t len);
 ssize_t sock_sendto(struct stack *s, int sd, const void *buf, size_t len,
-		    const struct sock_addr *to);
+                    const struct sock_addr *to);
 ssize_t sock_recvfrom(struct stack *s, int sd, void *buf, size_t len, struct sock_addr *from);
 /* how: SHUT_WR sends FIN (half-close), SHUT_RD stops reading, SHUT_RDWR both. */
 int sock_shutdown(struct stack *s, int sd, int how);
@@ -70,12 +70,12 @@ int sock_peer(struct stack *s, int sd, struct sock_addr *peer);
 
 /* TCP_INFO-like snapshot of a TCP socket (RFC 9293 3.10.6 STATUS): what the TCB tracks. */
 struct sock_tcp_info {
-	const char *state; /* RFC state name, e.g. "ESTABLISHED" */
-	uint32_t rto_us, srtt_us, rttvar_us;
-	uint32_t snd_mss, rcv_mss;
-	uint32_t cwnd, ssthresh; /* bytes */
-	uint32_t snd_wnd, rcv_wnd;
-	unsigned retransmits; /* consecutive timeouts for the oldest data */
+        const char *state; /* RFC state name, e.g. "ESTABLISHED" */
+        uint32_t rto_us, srtt_us, rttvar_us;
+        uint32_t snd_mss, rcv_mss;
+        uint32_t cwnd, ssthresh; /* bytes */
+        uint32_t snd_wnd, rcv_wnd;
+        unsigned retransmits; /* consecutive timeouts for the oldest data */
 };
 /* -EBADF for a bad handle, -EOPNOTSUPP for UDP, -ENOTCONN when no TCB is left. */
 int sock_tcp_info(struct stack *s, int sd, struct sock_tcp_info *ti);
@@ -86,11 +86,11 @@ int sock_set_callback(struct stack *s, int sd, sock_event_fn *fn, void *ctx);
 
 /* A row per socket for `ss -tan`-like output (STATUS, RFC 9293 3.10.6). */
 struct sock_info {
-	int sd;
-	enum sock_type type;
-	const char *state; /* RFC state name, "UNCONN" for UDP */
-	struct sock_addr local, peer;
-	size_t recv_q, send_q;
+        int sd;
+        enum sock_type type;
+        const char *state; /* RFC state name, "UNCONN" for UDP */
+        struct sock_addr local, peer;
+        size_t recv_q, send_q;
 };
 typedef void sock_info_fn(void *ctx, const struct sock_info *info);
 void sock_list(struct stack *s, sock_info_fn *fn, void *ctx);

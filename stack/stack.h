@@ -17,48 +17,48 @@ enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG, LOG_TRACE };
 
 /* A link moves whole frames; it never interprets them (ARCHITECTURE.md principle 1). */
 struct link_ops {
-	/* Send one frame; returns 0 or a negative errno (-EAGAIN when the link is full). */
-	int (*tx)(void *ctx, const uint8_t *frame, size_t len);
-	/* Receive one frame into buf; returns its length, 0 when none is waiting, or -errno. */
-	int (*rx)(void *ctx, uint8_t *buf, size_t cap);
-	/* A file descriptor to poll for POLLIN, or -1. */
-	int (*fd)(void *ctx);
+        /* Send one frame; returns 0 or a negative errno (-EAGAIN when the link is full). */
+        int (*tx)(void *ctx, const uint8_t *frame, size_t len);
+        /* Receive one frame into buf; returns its length, 0 when none is waiting, or -errno. */
+        int (*rx)(void *ctx, uint8_t *buf, size_t cap);
+        /* A file descriptor to poll for POLLIN, or -1. */
+        int (*fd)(void *ctx);
 };
 
 enum link_type { LINK_ETHERNET, LINK_RAW_IPV4 };
 
 struct iface_config {
-	const char *name;
-	enum link_type type;
-	uint8_t mac[6];     /* all zero: a random locally administered address */
-	uint32_t addr;      /* host order */
-	uint8_t prefix_len; /* e.g. 24 */
-	uint32_t gateway;   /* 0: no default route */
-	uint16_t mtu;       /* 0: 1500 */
+        const char *name;
+        enum link_type type;
+        uint8_t mac[6];     /* all zero: a random locally administered address */
+        uint32_t addr;      /* host order */
+        uint8_t prefix_len; /* e.g. 24 */
+        uint32_t gateway;   /* 0: no default route */
+        uint16_t mtu;       /* 0: 1500 */
 };
 
 struct stack_config {
-	struct clock clock; /* .now_us NULL: the monotonic clock */
-	uint64_t seed;      /* 0: random */
-	enum log_level log_level;
-	FILE *log_file; /* NULL: stderr */
-	bool trace;     /* one Wireshark-style line per frame and per TCP state change */
-	uint32_t dns_server;
-	/* Bounds (0: default). */
-	unsigned max_pkts;
-	unsigned arp_cache_size;
-	unsigned arp_queue_len;
-	unsigned reass_max_bytes;
-	unsigned icmp_rate_per_s;
-	unsigned tcp_msl_ms;
-	unsigned max_socks; /* open socket handles (default 1024) */
+        struct clock clock; /* .now_us NULL: the monotonic clock */
+        uint64_t seed;      /* 0: random */
+        enum log_level log_level;
+        FILE *log_file; /* NULL: stderr */
+        bool trace;     /* one Wireshark-style line per frame and per TCP state change */
+        uint32_t dns_server;
+        /* Bounds (0: default). */
+        unsigned max_pkts;
+        unsigned arp_cache_size;
+        unsigned arp_queue_len;
+        unsigned reass_max_bytes;
+        unsigned icmp_rate_per_s;
+        unsigned tcp_msl_ms;
+        unsigned max_socks; /* open socket handles (default 1024) */
 };
 
 struct stack *stack_create(const struct stack_config *cfg);
 void stack_destroy(struct stack *s);
 /* Attach a link; the stack does not own ctx. Returns the interface index or -errno. */
 int stack_iface_add(struct stack *s, const struct iface_config *ic, const struct link_ops *ops,
-		    void *ctx);
+                    void *ctx);
 /* Read the clock, drain links, run timers, flush output. Returns 0 or -errno. */
 int stack_poll(struct stack *s);
 /* Milliseconds until the next timer, -1 when nothing is pending. */
@@ -80,16 +80,16 @@ unsigned stack_pkts_in_use(const struct stack *s);
 
 /* Ping support: send one ICMP echo request; replies reach the handler. */
 struct echo_reply {
-	uint32_t from;
-	uint16_t id, seq;
-	uint8_t ttl;
-	size_t len; /* ICMP payload length */
-	const uint8_t *data;
+        uint32_t from;
+        uint16_t id, seq;
+        uint8_t ttl;
+        size_t len; /* ICMP payload length */
+        const uint8_t *data;
 };
 typedef void stack_echo_fn(void *ctx, const struct echo_reply *r);
 void stack_set_echo_handler(struct stack *s, stack_echo_fn *fn, void *ctx);
 int stack_ping_send(struct stack *s, uint32_t dst, uint16_t id, uint16_t seq, const void *data,
-		    size_t len);
+                    size_t len);
 /* Errors (e.g. host unreachable from ARP) about our echo requests. */
 int stack_ping_error(struct stack *s);
 

@@ -8,13 +8,13 @@
 typedef uint64_t clock_now_fn(void *ctx);
 
 struct clock {
-	clock_now_fn *now_us; /* monotonic microseconds */
-	void *ctx;
+        clock_now_fn *now_us; /* monotonic microseconds */
+        void *ctx;
 };
 
 /* A manual clock: tests set or advance now_us by hand. */
 struct manual_clock {
-	uint64_t now_us;
+        uint64_t now_us;
 };
 
 struct clock clock_monotonic(void);
@@ -25,7 +25,7 @@ uint64_t clock_wall_us(void);
 static inline uint64_t
 clock_now_us(const struct clock *c)
 {
-	return c->now_us(c->ctx);
+        return c->now_us(c->ctx);
 }
 
 #endif

@@ -12,21 +12,21 @@ struct iface;
 #define PKT_HEADROOM 64 /* Ethernet + IPv4 + TCP with options, rounded up */
 
 struct pkt {
-	struct pkt *next; /* queue link (free list, ARP queue, ...) */
-	struct iface *iface;
-	uint8_t *buf;
-	size_t cap;
-	uint8_t *data;
-	size_t len;
-	uint32_t next_hop; /* set by ipv4_output for the link layer */
+        struct pkt *next; /* queue link (free list, ARP queue, ...) */
+        struct iface *iface;
+        uint8_t *buf;
+        size_t cap;
+        uint8_t *data;
+        size_t len;
+        uint32_t next_hop; /* set by ipv4_output for the link layer */
 };
 
 struct pkt_pool {
-	struct pkt *free;
-	size_t buf_size;  /* standard buffer size */
-	unsigned in_use;  /* allocated and not yet freed */
-	unsigned pooled;  /* buffers on the free list */
-	unsigned max;     /* bound on in_use */
+        struct pkt *free;
+        size_t buf_size; /* standard buffer size */
+        unsigned in_use; /* allocated and not yet freed */
+        unsigned pooled; /* buffers on the free list */
+        unsigned max;    /* bound on in_use */
 };
 
 void pkt_pool_init(struct pkt_pool *pp, size_t buf_size, unsigned max);
@@ -46,12 +46,12 @@ void pkt_trim(struct pkt *p, size_t len);
 static inline size_t
 pkt_headroom(const struct pkt *p)
 {
-	return (size_t)(p->data - p->buf);
+        return (size_t)(p->data - p->buf);
 }
 static inline size_t
 pkt_tailroom(const struct pkt *p)
 {
-	return p->cap - pkt_headroom(p) - p->len;
+        return p->cap - pkt_headroom(p) - p->len;
 }
 
 #endif

@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 struct rng {
-	uint64_t s[4];
+        uint64_t s[4];
 };
 
 /* seed 0 asks the kernel for a random seed (getrandom). */
@@ -18,7 +18,7 @@ uint32_t rng_below(struct rng *r, uint32_t bound);
 void rng_fill(struct rng *r, void *buf, size_t len);
 
 struct hash_key {
-	uint64_t k0, k1;
+        uint64_t k0, k1;
 };
 
 uint64_t siphash24(const struct hash_key *key, const void *data, size_t len);

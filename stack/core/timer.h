@@ -13,18 +13,18 @@ struct timer;
 typedef void timer_fire_fn(struct stack *s, struct timer *t);
 
 struct timer {
-	uint64_t deadline_us;
-	uint64_t seq; /* arming order, breaks ties between equal deadlines */
-	timer_fire_fn *fire;
-	/* Heap links: first child, next sibling, and prev = left sibling or, for a first
-	 * child, the parent. */
-	struct timer *child, *next, *prev;
-	bool armed;
+        uint64_t deadline_us;
+        uint64_t seq; /* arming order, breaks ties between equal deadlines */
+        timer_fire_fn *fire;
+        /* Heap links: first child, next sibling, and prev = left sibling or, for a first
+         * child, the parent. */
+        struct timer *child, *next, *prev;
+        bool armed;
 };
 
 struct timer_list {
-	struct timer *head; /* the earliest timer, NULL when none is armed */
-	uint64_t seq;
+        struct timer *head; /* the earliest timer, NULL when none is armed */
+        uint64_t seq;
 };
 
 void timer_init(struct timer *t, timer_fire_fn *fire);
@@ -34,7 +34,7 @@ void timer_cancel(struct timer_list *tl, struct timer *t);
 static inline bool
 timer_is_armed(const struct timer *t)
 {
-	return t->armed;
+        return t->armed;
 }
 /* Fire every timer whose deadline is <= now_us; a fired timer is disarmed first. */
 void timer_run_expired(struct stack *s, struct timer_list *tl, uint64_t now_us);

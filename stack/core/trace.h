@@ -16,12 +16,12 @@ struct iface;
 enum trace_kind { TRACE_TCP_STATE, TRACE_DROP, TRACE_REXMT, TRACE_RTO };
 
 struct trace_event {
-	uint64_t t_us;
-	enum trace_kind kind;
-	uint32_t id;     /* tcb id, or 0 */
-	int from, to;    /* TRACE_TCP_STATE: states; TRACE_DROP: counter id */
-	int why;         /* cause (enum tcp_why) */
-	uint32_t snd_una, snd_nxt, rcv_nxt;
+        uint64_t t_us;
+        enum trace_kind kind;
+        uint32_t id;  /* tcb id, or 0 */
+        int from, to; /* TRACE_TCP_STATE: states; TRACE_DROP: counter id */
+        int why;      /* cause (enum tcp_why) */
+        uint32_t snd_una, snd_nxt, rcv_nxt;
 };
 
 #define TRACE_RING_LEN 256
@@ -29,15 +29,15 @@ struct trace_event {
 typedef void trace_event_fn(void *ctx, const struct trace_event *ev);
 
 struct trace {
-	struct trace_event ring[TRACE_RING_LEN];
-	unsigned total; /* events ever recorded; ring[(total - 1) % LEN] is the newest */
-	trace_event_fn *cb;
-	void *cb_ctx;
-	struct describe_state describe;
+        struct trace_event ring[TRACE_RING_LEN];
+        unsigned total; /* events ever recorded; ring[(total - 1) % LEN] is the newest */
+        trace_event_fn *cb;
+        void *cb_ctx;
+        struct describe_state describe;
 };
 
 void stack_log(struct stack *s, enum log_level lvl, const char *module, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 /* Print one line, unconditionally, to the log sink (used for --trace output). */
 void stack_trace_line(struct stack *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void trace_event_add(struct stack *s, const struct trace_event *ev);
@@ -45,6 +45,6 @@ void trace_event_add(struct stack *s, const struct trace_event *ev);
 void stack_set_trace_cb(struct stack *s, trace_event_fn *fn, void *ctx);
 /* With cfg.trace on, print a Wireshark-style line for a frame in (out=false) or out. */
 void trace_frame(struct stack *s, const struct iface *ifc, const uint8_t *frame, size_t len,
-		 bool out);
+                 bool out);
 
 #endif

@@ -13,13 +13,13 @@
 #include "stack/core/stack.h"
 #include "stack/sock.h"
 
-#define DNS_MAX_QUERIES 16   /* queries in flight */
-#define DNS_CACHE_SIZE 32    /* cached answers */
-#define DNS_TRIES 3          /* sends at 0 s, 1 s and 3 s; give up at 7 s */
-#define DNS_RTO_US 1000000u  /* first wait; doubled per retransmission */
-#define DNS_TTL_CAP_S 86400u /* RFC 2181 8: a resolver may cap TTLs */
-#define DNS_RX_MAX 4096      /* larger datagrams are cut and then fail to parse */
-#define DNS_TCP_MAX 65535    /* RFC 1035 4.2.2: two-byte length prefix */
+#define DNS_MAX_QUERIES 16                 /* queries in flight */
+#define DNS_CACHE_SIZE 32                  /* cached answers */
+#define DNS_TRIES 3                        /* sends at 0 s, 1 s and 3 s; give up at 7 s */
+#define DNS_RTO_US 1000000u                /* first wait; doubled per retransmission */
+#define DNS_TTL_CAP_S 86400u               /* RFC 2181 8: a resolver may cap TTLs */
+#define DNS_RX_MAX 4096                    /* larger datagrams are cut and then fail to parse */
+#define DNS_TCP_MAX 65535                  /* RFC 1035 4.2.2: two-byte length prefix */
 #define DNS_TCP_TIMEOUT_US (5u * 1000000u) /* the whole TCP exchange */
 
 struct dns_query {
@@ -29,9 +29,9 @@ struct dns_query {
         uint16_t txid, qtype;
         int sd;
         unsigned tries;
-        int icmp_err; /* an ICMP error seen for this query, reported if nothing else comes */
-        bool tcp;      /* asking again over TCP after a TC answer */
-        bool tcp_sent; /* the length-prefixed query has been handed to the socket */
+        int icmp_err;     /* an ICMP error seen for this query, reported if nothing else comes */
+        bool tcp;         /* asking again over TCP after a TC answer */
+        bool tcp_sent;    /* the length-prefixed query has been handed to the socket */
         uint8_t *tcp_buf; /* DNS_TCP_MAX + 2 bytes: the length-prefixed answer as it arrives */
         size_t tcp_len;
         struct dns_name qname;
@@ -352,8 +352,8 @@ query_tcp_event(void *ctx, int sd, unsigned events)
         while ((n = sock_recv(s, sd, q->tcp_buf + q->tcp_len, DNS_TCP_MAX + 2 - q->tcp_len)) > 0)
                 q->tcp_len += (size_t)n;
         if (q->tcp_len >= 2 && q->tcp_len >= 2u + (size_t)(q->tcp_buf[0] << 8 | q->tcp_buf[1])) {
-                if (!reply_input(s, q, q->tcp_buf + 2,
-                                 (size_t)(q->tcp_buf[0] << 8 | q->tcp_buf[1]), &from))
+                if (!reply_input(s, q, q->tcp_buf + 2, (size_t)(q->tcp_buf[0] << 8 | q->tcp_buf[1]),
+                                 &from))
                         query_finish(s, q, -EBADMSG);
                 return;
         }

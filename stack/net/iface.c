@@ -12,100 +12,100 @@
 int
 iface_poll(struct stack *s, struct iface *ifc)
 {
-	int n;
+        int n;
 
-	for (n = 0; n < IFACE_RX_BUDGET; n++) {
-		struct pkt *p = pkt_alloc(s, 0, s->pool.buf_size);
-		int len;
+        for (n = 0; n < IFACE_RX_BUDGET; n++) {
+                struct pkt *p = pkt_alloc(s, 0, s->pool.buf_size);
+                int len;
 
-		if (!p)
-			break;
-		len = ifc->ops->rx(ifc->ctx, p->data, p->cap);
-		if (len <= 0) {
-			pkt_free(s, p);
-			break;
-		}
-		p->len = (size_t)len;
-		iface_input(s, ifc, p);
-	}
-	return n;
+                if (!p)
+                        break;
+                len = ifc->ops->rx(ifc->ctx, p->data, p->cap);
+                if (len <= 0) {
+                        pkt_free(s, p);
+                        break;
+                }
+                p->len = (size_t)len;
+                iface_input(s, ifc, p);
+        }
+        return n;
 }
 
 static void
 eth_input(struct stack *s, struct iface *ifc, struct pkt *p)
 {
-	struct eth_hdr eh;
+        struct eth_hdr eh;
 
-	if (eth_hdr_parse(p->data, p->len, &eh) < 0) {
-		stack_count(s, CNT_ETH_RX_SHORT);
-		goto drop;
-	}
-	if (memcmp(eh.dst, ifc->mac, 6) != 0 && memcmp(eh.dst, eth_broadcast, 6) != 0) {
-		stack_count(s, CNT_ETH_RX_NOT_FOR_US);
-		goto drop;
-	}
-	pkt_pull(p, ETH_HDR_LEN);
-	switch (eh.type) {
-	case ETH_TYPE_ARP:
-		arp_input(s, ifc, p);
-		return;
-	case ETH_TYPE_IPV4:
-		ipv4_input(s, ifc, p);
-		return;
-	default:
-		stack_count(s, CNT_ETH_RX_BAD_TYPE);
-	}
+        if (eth_hdr_parse(p->data, p->len, &eh) < 0) {
+                stack_count(s, CNT_ETH_RX_SHORT);
+                goto drop;
+        }
+        if (memcmp(eh.dst, ifc->mac, 6) != 0 && memcmp(eh.dst, eth_broadcast, 6) != 0) {
+                stack_count(s, CNT_ETH_RX_NOT_FOR_US);
+                goto drop;
+        }
+        pkt_pull(p, ETH_HDR_LEN);
+        switch (eh.type) {
+        case ETH_TYPE_ARP:
+                arp_input(s, ifc, p);
+                return;
+        case ETH_TYPE_IPV4:
+                ipv4_input(s, ifc, p);
+                return;
+        default:
+                stack_count(s, CNT_ETH_RX_BAD_TYPE);
+        }
 drop:
-	pkt_free(s, p);
+        pkt_free(s, p);
 }
 
 void
 iface_input(struct stack *s, struct iface *ifc, struct pkt *p)
 {
-	p->iface = ifc;
-	stack_count(s, CNT_ETH_RX);
-	trace_frame(s, ifc, p->data, p->len, false);
-	if (ifc->type == LINK_RAW_IPV4)
-		ipv4_input(s, ifc, p);
-	else
-		eth_input(s, ifc, p);
+        p->iface = ifc;
+        stack_count(s, CNT_ETH_RX);
+        trace_frame(s, ifc, p->data, p->len, false);
+        if (ifc->type == LINK_RAW_IPV4)
+                ipv4_input(s, ifc, p);
+        else
+                eth_input(s, ifc, p);
 }
 
 void
 iface_tx(struct stack *s, struct iface *ifc, struct pkt *p)
 {
-	if (ifc->ops->tx(ifc->ctx, p->data, p->len) < 0) {
-		stack_count(s, CNT_ETH_TX_ERR);
-	} else {
-		stack_count(s, CNT_ETH_TX);
-		trace_frame(s, ifc, p->data, p->len, true); /* only what really left */
-	}
-	pkt_free(s, p);
+        if (ifc->ops->tx(ifc->ctx, p->data, p->len) < 0) {
+                stack_count(s, CNT_ETH_TX_ERR);
+        } else {
+                stack_count(s, CNT_ETH_TX);
+                trace_frame(s, ifc, p->data, p->len, true); /* only what really left */
+        }
+        pkt_free(s, p);
 }
 
 void
 eth_output(struct stack *s, struct iface *ifc, struct pkt *p, const uint8_t dst[6], uint16_t type)
 {
-	struct eth_hdr eh;
-	uint8_t *h = pkt_push(p, ETH_HDR_LEN);
+        struct eth_hdr eh;
+        uint8_t *h = pkt_push(p, ETH_HDR_LEN);
 
-	if (!h) {
-		pkt_free(s, p);
-		return;
-	}
-	memcpy(eh.dst, dst, 6);
-	memcpy(eh.src, ifc->mac, 6);
-	eh.type = type;
-	eth_hdr_emit(&eh, h);
-	iface_tx(s, ifc, p);
+        if (!h) {
+                pkt_free(s, p);
+                return;
+        }
+        memcpy(eh.dst, dst, 6);
+        memcpy(eh.src, ifc->mac, 6);
+        eh.type = type;
+        eth_hdr_emit(&eh, h);
+        iface_tx(s, ifc, p);
 }
 
 void
 iface_output_ipv4(struct stack *s, struct iface *ifc, struct pkt *p)
 {
-	if (ifc->type == LINK_RAW_IPV4) {
-		iface_tx(s, ifc, p);
-		return;
-	}
-	arp_output(s, ifc, p);
+        if (ifc->type == LINK_RAW_IPV4) {
+                iface_tx(s, ifc, p);
+                return;
+        }
+        arp_output(s, ifc, p);
 }

@@ -15,12 +15,12 @@ struct pkt;
 #define IPV4_DEFAULT_TTL 64 /* RFC 1122 3.2.1.7; Linux's default */
 
 struct ipv4_out {
-	uint32_t src; /* 0: the outgoing interface's address */
-	uint32_t dst;
-	uint8_t proto;
-	uint8_t ttl; /* 0: IPV4_DEFAULT_TTL */
-	uint8_t tos;
-	bool df;
+        uint32_t src; /* 0: the outgoing interface's address */
+        uint32_t dst;
+        uint8_t proto;
+        uint8_t ttl; /* 0: IPV4_DEFAULT_TTL */
+        uint8_t tos;
+        bool df;
 };
 
 int ipv4_init(struct stack *s);

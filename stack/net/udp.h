@@ -24,9 +24,9 @@ int udp_sock_open(struct stack *s, struct sock *so);
 int udp_sock_bind(struct stack *s, struct sock *so, const struct sock_addr *local);
 int udp_sock_connect(struct stack *s, struct sock *so, const struct sock_addr *peer);
 ssize_t udp_sock_sendto(struct stack *s, struct sock *so, const void *buf, size_t len,
-			const struct sock_addr *to);
+                        const struct sock_addr *to);
 ssize_t udp_sock_recvfrom(struct stack *s, struct sock *so, void *buf, size_t len,
-			  struct sock_addr *from);
+                          struct sock_addr *from);
 int udp_sock_close(struct stack *s, struct sock *so);
 unsigned udp_sock_events(struct stack *s, struct sock *so);
 int udp_sock_setopt(struct stack *s, struct sock *so, enum sock_opt opt, int value);

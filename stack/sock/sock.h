@@ -13,15 +13,15 @@ struct udp_pcb;
 struct tcb;
 
 struct sock {
-	int sd;
-	enum sock_type type;
-	bool in_use;
-	struct udp_pcb *udp;
-	struct tcb *tcb;
-	int error;            /* pending error, negative errno (like so_error) */
-	unsigned last_events; /* what the callback last saw */
-	sock_event_fn *cb;
-	void *cb_ctx;
+        int sd;
+        enum sock_type type;
+        bool in_use;
+        struct udp_pcb *udp;
+        struct tcb *tcb;
+        int error;            /* pending error, negative errno (like so_error) */
+        unsigned last_events; /* what the callback last saw */
+        sock_event_fn *cb;
+        void *cb_ctx;
 };
 
 int sock_init(struct stack *s);
@@ -38,8 +38,8 @@ void sock_release(struct stack *s, struct sock *so);
 /* RFC 6056 Algorithm 3 ephemeral port in 49152..65535: start from a keyed hash of the
  * 4-tuple and probe until in_use() says the port is free. 0 when all are taken. */
 typedef bool port_in_use_fn(struct stack *s, uint16_t port, uint32_t laddr, uint32_t raddr,
-			    uint16_t rport);
+                            uint16_t rport);
 uint16_t sock_ephemeral_port(struct stack *s, uint8_t proto, uint32_t laddr, uint32_t raddr,
-			     uint16_t rport, port_in_use_fn *in_use);
+                             uint16_t rport, port_in_use_fn *in_use);
 
 #endif

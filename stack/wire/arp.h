@@ -10,11 +10,11 @@
 #define ARP_OP_REPLY 2
 
 struct arp_pkt {
-	uint16_t op;
-	uint8_t sha[6]; /* sender hardware address */
-	uint32_t spa;   /* sender protocol address, host order */
-	uint8_t tha[6];
-	uint32_t tpa;
+        uint16_t op;
+        uint8_t sha[6]; /* sender hardware address */
+        uint32_t spa;   /* sender protocol address, host order */
+        uint8_t tha[6];
+        uint32_t tpa;
 };
 
 /* Accepts only htype 1 (Ethernet), ptype 0x0800, hlen 6, plen 4 (RFC 826 "Packet Reception").

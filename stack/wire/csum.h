@@ -15,7 +15,7 @@ uint32_t csum_pseudo(uint32_t src, uint32_t dst, uint8_t proto, uint16_t len);
 static inline uint16_t
 csum(const void *buf, size_t len)
 {
-	return csum_fold(csum_partial(buf, len, 0));
+        return csum_fold(csum_partial(buf, len, 0));
 }
 
 #endif

@@ -11,9 +11,9 @@
 #define ETH_TYPE_ARP 0x0806
 
 struct eth_hdr {
-	uint8_t dst[ETH_ADDR_LEN];
-	uint8_t src[ETH_ADDR_LEN];
-	uint16_t type;
+        uint8_t dst[ETH_ADDR_LEN];
+        uint8_t src[ETH_ADDR_LEN];
+        uint16_t type;
 };
 
 extern const uint8_t eth_broadcast[ETH_ADDR_LEN];

@@ -21,8 +21,8 @@
 #define ICMP_UNREACH_NEEDFRAG 4
 
 struct icmp_hdr {
-	uint8_t type, code;
-	uint16_t id, seq; /* echo; for errors: the "unused"/next-hop MTU word as id/seq */
+        uint8_t type, code;
+        uint16_t id, seq; /* echo; for errors: the "unused"/next-hop MTU word as id/seq */
 };
 
 /* Requires len >= 8 and a correct checksum over all len bytes (RFC 792).

@@ -18,15 +18,15 @@
 #define IPV4_OFF_MASK 0x1fff
 
 struct ipv4_hdr {
-	uint8_t hdr_len; /* bytes, IHL * 4 */
-	uint8_t tos;
-	uint16_t total_len;
-	uint16_t id;
-	bool df, mf;
-	uint16_t frag_off; /* bytes */
-	uint8_t ttl;
-	uint8_t proto;
-	uint32_t src, dst; /* host order */
+        uint8_t hdr_len; /* bytes, IHL * 4 */
+        uint8_t tos;
+        uint16_t total_len;
+        uint16_t id;
+        bool df, mf;
+        uint16_t frag_off; /* bytes */
+        uint8_t ttl;
+        uint8_t proto;
+        uint32_t src, dst; /* host order */
 };
 
 /* Validates version, IHL >= 5, total length against len, and the header checksum.
@@ -38,7 +38,7 @@ void ipv4_hdr_emit(const struct ipv4_hdr *h, uint8_t *buf);
 static inline bool
 ipv4_is_fragment(const struct ipv4_hdr *h)
 {
-	return h->mf || h->frag_off != 0;
+        return h->mf || h->frag_off != 0;
 }
 
 #endif

@@ -13,23 +13,24 @@
 int
 main(int argc, char **argv)
 {
-	const char *only = argc > 1 ? argv[1] : NULL;
-	unsigned failed;
+        const char *only = argc > 1 ? argv[1] : NULL;
+        unsigned failed;
 
-	(void)only;
+        (void)only;
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 2;
+        if (CU_initialize_registry() != CUE_SUCCESS)
+                return 2;
 #define X(fn)                                                                                      \
-	if (!only || strstr(#fn, only))                                                            \
-		fn();
+        if (!only || strstr(#fn, only))                                                            \
+                fn();
 #include "suites.inc"
 #undef X
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures() + CU_get_number_of_suites_failed();
-	printf("\n%u passed, %u failed\n", CU_get_number_of_tests_run() - CU_get_number_of_tests_failed(),
-	       CU_get_number_of_tests_failed());
-	CU_cleanup_registry();
-	return failed ? 1 : 0;
+        CU_basic_set_mode(CU_BRM_VERBOSE);
+        CU_basic_run_tests();
+        failed = CU_get_number_of_failures() + CU_get_number_of_suites_failed();
+        printf("\n%u passed, %u failed\n",
+               CU_get_number_of_tests_run() - CU_get_number_of_tests_failed(),
+               CU_get_number_of_tests_failed());
+        CU_cleanup_registry();
+        return failed ? 1 : 0;
 }

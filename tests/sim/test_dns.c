@@ -82,8 +82,8 @@ server_open(struct server *srv, struct simnet *net)
         CU_ASSERT_EQUAL_FATAL(sock_listen(net->a, srv->tcp_lsd, 4), 0);
 }
 
-static size_t server_answer(const struct server *srv, const struct dns_question *q,
-                            uint16_t id, uint8_t *out, size_t cap);
+static size_t server_answer(const struct server *srv, const struct dns_question *q, uint16_t id,
+                            uint8_t *out, size_t cap);
 
 /* TCP: one length-prefixed query per connection, answered in full (no TC) and closed. */
 static void
