@@ -274,31 +274,34 @@ sock_shutdown(struct stack *s, int sd, int how)
         return tcp_user_shutdown(s, so, how);
 }
 
-int
-sock_close(struct stack *s, int sd)
+/* CLOSE or ABORT (RFC 9293 3.10.4, 3.10.5): the handle goes away whatever the protocol
+ * said, as close(2) does. */
+static int
+sock_end(struct stack *s, int sd, bool abort)
 {
         struct sock *so = sock_get(s, sd);
         int r;
 
         if (!so)
                 return -EBADF;
-        r = so->type == SOCK_TYPE_UDP ? udp_sock_close(s, so) : tcp_user_close(s, so);
-        /* The handle goes away whatever the protocol said, as close(2) does. */
+        if (so->type == SOCK_TYPE_UDP)
+                r = udp_sock_close(s, so);
+        else
+                r = abort ? tcp_user_abort(s, so) : tcp_user_close(s, so);
         sock_release(s, so);
         return r < 0 ? r : 0;
 }
 
 int
+sock_close(struct stack *s, int sd)
+{
+        return sock_end(s, sd, false);
+}
+
+int
 sock_abort(struct stack *s, int sd)
 {
-        struct sock *so = sock_get(s, sd);
-        int r;
-
-        if (!so)
-                return -EBADF;
-        r = so->type == SOCK_TYPE_UDP ? udp_sock_close(s, so) : tcp_user_abort(s, so);
-        sock_release(s, so);
-        return r < 0 ? r : 0;
+        return sock_end(s, sd, true);
 }
 
 /* A pending error always makes the socket readable and flagged, whatever the protocol
