@@ -24,13 +24,16 @@ tcp_rcv_window(const struct tcb *t)
 
 /* The window field for a segment sent now, and the new RCV.ADV. RFC 9293 3.8.6.2.2: the
  * right edge only moves by at least min(RCV.BUFF/2, MSS) (receiver SWS avoidance, MUST-39),
- * and it never moves left (SHLD-14). A SYN's window is never scaled (RFC 7323 2.2). */
+ * and it never moves left (SHLD-14). A SYN's window is never scaled (RFC 7323 2.2). The
+ * window never offers more than the receive ring can hold: a new edge leaves one scaling
+ * unit free, which is what rounding an old edge up may add later (RFC 7323 2.3). */
 static uint16_t
 tcp_window_field(struct tcb *t, bool syn)
 {
         uint32_t space = tcp_rcv_window(t);
         uint32_t cur = seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
         uint32_t step = t->rcv_buf / 2 < t->rcv_mss ? (uint32_t)t->rcv_buf / 2 : t->rcv_mss;
+        uint32_t slack = (1u << t->rcv_wscale) - 1;
         uint32_t field;
 
         if (syn) {
@@ -39,6 +42,7 @@ tcp_window_field(struct tcb *t, bool syn)
                 t->rcv_wnd = field;
                 return (uint16_t)field;
         }
+        space = space > slack ? space - slack : 0;
         if (space >= cur + step && ((space >> t->rcv_wscale) << t->rcv_wscale) >= cur) {
                 field = space >> t->rcv_wscale;
         } else {

@@ -12,7 +12,7 @@ t_require_cmd ip nc.openbsd socat curl python3 ss tshark sha256sum
 
 KNC=nc.openbsd
 BIG=$((100 * 1048576)) # bytes each way for the bulk cases
-PCAP_BYTES=$((8 * 1048576))
+PCAP_BYTES=$((4 * 1048576))
 
 listening() { # NS PORT
 	[[ -n "$(ip netns exec "$1" ss -Htln "sport = :$2")" ]]
@@ -80,17 +80,35 @@ check_negotiated() {
 	fi
 }
 
-# tshark_clean PCAP: no retransmission of any kind, duplicate ACK, lost or out-of-order
-# segment on the clean link (Wireshark's TCP analysis of the stack's own capture).
+# tshark_count PCAP FILTER: how many frames match.
+tshark_count() {
+	tshark -r "$1" -Y "$2" 2>/dev/null | grep -c . || true
+}
+
+# tshark_clean PCAP: Wireshark's TCP analysis of the stack's own capture on the clean link.
+# The stack (10.0.0.2) sends no retransmission of any kind, no reset, nothing out of order.
+# The kernel may resend once in a while without any loss: its tail loss probe fires ~10 ms
+# after its last segment when our (ASan-built, busy) process has not drained the TAP by then;
+# the copy then shows up back to back with the original in our capture. That is timing, not
+# the stack, so kernel resends are only reported, but a kernel *fast* retransmission would
+# mean we sent three duplicate ACKs (a loss signal) and fails, and our duplicate ACKs may
+# only answer such kernel copies (RFC 9293 3.10.7.4: an old segment is ACKed at once).
 tshark_clean() {
-	local bad
-	bad=$(tshark -r "$1" -Y 'tcp.analysis.retransmission || tcp.analysis.fast_retransmission ||
-		tcp.analysis.spurious_retransmission || tcp.analysis.duplicate_ack ||
-		tcp.analysis.lost_segment || tcp.analysis.ack_lost_segment ||
-		tcp.analysis.out_of_order || tcp.flags.reset == 1' 2>"$T_TMP/tshark.err" | head -n 20)
+	local ours kfast kre ourdup
+	ours=$(tshark -r "$1" -Y 'ip.src == 10.0.0.2 && (tcp.analysis.retransmission ||
+		tcp.analysis.fast_retransmission || tcp.analysis.spurious_retransmission ||
+		tcp.analysis.lost_segment || tcp.analysis.out_of_order || tcp.flags.reset == 1)' \
+		2>"$T_TMP/tshark.err" | head -n 20)
 	grep -v 'Running as user' "$T_TMP/tshark.err" >&2 || true
-	[[ -z "$bad" ]] || fail "tshark flags on a clean link: $bad"
-	[[ $(tshark -r "$1" -Y tcp 2>/dev/null | wc -l) -gt 100 ]] || fail "no TCP in $1"
+	[[ -z "$ours" ]] || fail "tshark flags segments the stack sent on a clean link: $ours"
+	kfast=$(tshark_count "$1" 'ip.src == 10.0.0.1 && (tcp.analysis.fast_retransmission ||
+		tcp.flags.reset == 1 || tcp.analysis.lost_segment)')
+	expect_eq "$kfast" 0 "kernel fast retransmissions, resets or lost segments in $1"
+	kre=$(tshark_count "$1" 'ip.src == 10.0.0.1 && tcp.analysis.retransmission')
+	ourdup=$(tshark_count "$1" 'ip.src == 10.0.0.2 && tcp.analysis.duplicate_ack')
+	echo "$1: kernel resends (timer, not loss) $kre, our duplicate ACKs $ourdup"
+	((ourdup <= kre)) || fail "$ourdup duplicate ACKs from the stack for $kre kernel resends"
+	[[ $(tshark_count "$1" tcp) -gt 100 ]] || fail "no TCP in $1"
 }
 
 # The stack's server: a kernel client (OpenBSD nc) sends 100 MB to stackd's echo service,

@@ -310,6 +310,58 @@ rfc6675_2_sack_dupacks_count_when_window_changes(void)
         tcpfx_fini(&fx);
 }
 
+/* Brief item 4: the scaled receive window never offers more than the receive buffer can
+ * still hold, whatever the mix of odd-sized segments and reads (RFC 7323 2.3; rounding an
+ * old right edge up, so as not to shrink it, must not push it past the buffer). */
+static void
+rfc7323_2_3_window_never_offers_more_than_the_buffer(void)
+{
+        struct tcpfx fx;
+        struct tcpfx_seg g;
+        static uint8_t data[1460], buf[4096];
+        struct sock_addr peer = {.ip = TCPFX_PEER, .port = TCPFX_PEER_PORT};
+        const int rcvbuf = 200003;
+        size_t unread = 0;
+        unsigned checked = 0;
+
+        tcpfx_init(&fx);
+        fx.syn_opts.has_ws = true; /* the peer scales too, so ours (2) is in force */
+        fx.sd = sock_open(fx.s, SOCK_TYPE_TCP);
+        CU_ASSERT_EQUAL_FATAL(sock_setopt(fx.s, fx.sd, SOCK_OPT_RCVBUF, rcvbuf), 0);
+        CU_ASSERT_EQUAL_FATAL(sock_connect(fx.s, fx.sd, &peer), 0);
+        tcpfx_poll(&fx);
+        CU_ASSERT_FATAL(tcpfx_take(&fx, &g));
+        CU_ASSERT_EQUAL(g.h.opts.ws, 2);
+        fx.lport = g.h.sport;
+        fx.pack = g.h.seq + 1;
+        fx.pseq = TCPFX_PEER_ISS;
+        tcpfx_send(&fx, TCP_SYN | TCP_ACK, fx.pseq++, fx.pack, NULL, 0, &fx.syn_opts);
+        tcpfx_drain(&fx);
+        for (unsigned i = 0; i < 3000; i++) {
+                size_t n = 1 + (i * 7919u) % sizeof(data);
+                uint32_t room = (uint32_t)(rcvbuf - (int)unread);
+                if (n > room)
+                        n = room;
+                if (n > 0) {
+                        tcpfx_send_next(&fx, TCP_ACK, data, n);
+                        unread += n;
+                }
+                if (i % 3 == 0) {
+                        ssize_t r = sock_recv(fx.s, fx.sd, buf, 1 + (i * 104729u) % sizeof(buf));
+                        unread -= r > 0 ? (size_t)r : 0;
+                }
+                tcpfx_advance(&fx, 1000);
+                while (tcpfx_take(&fx, &g)) {
+                        uint64_t offered = (uint64_t)g.h.wnd << 2;
+                        uint64_t edge = offered + (uint32_t)(g.h.ack - fx.pseq);
+                        CU_ASSERT(edge <= (uint64_t)(rcvbuf - (int)unread));
+                        checked++;
+                }
+        }
+        CU_ASSERT(checked > 500);
+        tcpfx_fini(&fx);
+}
+
 void
 suite_tcp_maint(void)
 {
@@ -331,4 +383,6 @@ suite_tcp_maint(void)
                     rfc4987_3_4_full_syn_queue_recycles_oldest_half_open);
         CU_add_test(su, "rfc6675_2_sack_dupacks_count_when_window_changes",
                     rfc6675_2_sack_dupacks_count_when_window_changes);
+        CU_add_test(su, "rfc7323_2_3_window_never_offers_more_than_the_buffer",
+                    rfc7323_2_3_window_never_offers_more_than_the_buffer);
 }
