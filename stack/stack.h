@@ -51,7 +51,9 @@ struct stack_config {
         unsigned reass_max_bytes;
         unsigned icmp_rate_per_s;
         unsigned tcp_msl_ms;
-        unsigned max_socks; /* open socket handles (default 1024) */
+        unsigned max_tcbs;     /* TCP connections of all states (0: 4096) */
+        unsigned tcp_synq_max; /* half-open children per listener (0: 128) */
+        unsigned max_socks;    /* open socket handles (default 1024) */
 };
 
 struct stack *stack_create(const struct stack_config *cfg);

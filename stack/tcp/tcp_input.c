@@ -79,7 +79,7 @@ tcp_listen_room(struct stack *s, struct tcb *l)
         }
         if (ready >= l->backlog)
                 return false;
-        if (syn_rcvd < TCP_SYNQ_MAX)
+        if ((unsigned)syn_rcvd < (s->cfg.tcp_synq_max ? s->cfg.tcp_synq_max : TCP_SYNQ_MAX))
                 return true;
         stack_count(s, CNT_TCP_SYNQ_EVICT);
         tcp_set_state(s, oldest, TCP_CLOSED, TCP_WHY_SYN_QUEUE_EVICT);

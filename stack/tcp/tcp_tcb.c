@@ -50,7 +50,7 @@ tcb_alloc(struct stack *s)
         struct tcp_state *ts = s->tcp;
         struct tcb *t;
 
-        if (ts->n_tcbs >= TCP_MAX_TCBS) {
+        if (ts->n_tcbs >= (s->cfg.max_tcbs ? s->cfg.max_tcbs : TCP_MAX_TCBS)) {
                 stack_count(s, CNT_TCP_TCB_LIMIT);
                 return NULL;
         }
