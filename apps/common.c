@@ -336,7 +336,7 @@ print_sock(void *ctx, const struct sock_info *si)
         format_endpoint(&si->local, l);
         format_endpoint(&si->peer, p);
         fprintf(stderr, "%-5s %-12s %6zu %6zu %s %s\n", si->type == SOCK_TYPE_TCP ? "tcp" : "udp",
-                si->state, si->recv_q, si->send_q, l, p);
+                si->state_name, si->recv_q, si->send_q, l, p);
 }
 
 void

@@ -272,7 +272,7 @@ on_sock_info(void *ctx, const struct sock_info *si)
         struct state_query *q = ctx;
 
         if (si->sd == q->sd)
-                q->state = si->state;
+                q->state = si->state_name;
 }
 
 /* Both directions closed and our FIN acknowledged (LAST-ACK -> CLOSED after a passive

@@ -70,7 +70,7 @@ int sock_peer(struct stack *s, int sd, struct sock_addr *peer);
 
 /* TCP_INFO-like snapshot of a TCP socket (RFC 9293 3.10.6 STATUS): what the TCB tracks. */
 struct sock_tcp_info {
-        const char *state; /* RFC state name, e.g. "ESTABLISHED" */
+        const char *state_name; /* RFC state name, e.g. "ESTABLISHED" */
         uint32_t rto_us, srtt_us, rttvar_us;
         uint32_t snd_mss, rcv_mss;
         uint32_t cwnd, ssthresh; /* bytes */
@@ -88,7 +88,7 @@ int sock_set_callback(struct stack *s, int sd, sock_event_fn *fn, void *ctx);
 struct sock_info {
         int sd;
         enum sock_type type;
-        const char *state; /* RFC state name, "UNCONN" for UDP */
+        const char *state_name; /* RFC state name, "UNCONN" for UDP */
         struct sock_addr local, peer;
         size_t recv_q, send_q;
 };

@@ -498,7 +498,7 @@ udp_sock_info(struct stack *s, struct sock *so, struct sock_info *info)
         struct udp_pcb *pcb = so->udp;
 
         (void)s;
-        info->state = pcb->raddr ? "ESTAB" : "UNCONN";
+        info->state_name = pcb->raddr ? "ESTAB" : "UNCONN";
         info->local.ip = pcb->laddr;
         info->local.port = pcb->lport;
         info->peer.ip = pcb->raddr;

@@ -445,8 +445,8 @@ sock_list(struct stack *s, sock_info_fn *fn, void *ctx)
                         udp_sock_info(s, so, &info);
                 else
                         tcp_user_info(s, so, &info);
-                if (!info.state)
-                        info.state = "?";
+                if (!info.state_name)
+                        info.state_name = "?";
                 fn(ctx, &info);
         }
         tcp_list_orphans(s, fn, ctx);

@@ -23,7 +23,7 @@ sock_tcp_info(struct stack *s, int sd, struct sock_tcp_info *ti)
         if (!t)
                 return -ENOTCONN;
         memset(ti, 0, sizeof(*ti));
-        ti->state = tcp_state_name(t->state);
+        ti->state_name = tcp_state_name(t->state);
         ti->rto_us = t->rto_us;
         ti->srtt_us = t->srtt_us;
         ti->rttvar_us = t->rttvar_us;

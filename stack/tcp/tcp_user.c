@@ -586,7 +586,7 @@ tcp_fill_info(const struct tcb *t, struct sock_info *info)
         *info = (struct sock_info){
             .sd = info->sd,
             .type = SOCK_TYPE_TCP,
-            .state = tcp_state_name(t->state),
+            .state_name = tcp_state_name(t->state),
             .local = {.ip = t->laddr, .port = t->lport},
             .peer = {.ip = t->raddr, .port = t->rport},
             .recv_q = ring_len(&t->rcv),
@@ -597,7 +597,9 @@ tcp_fill_info(const struct tcb *t, struct sock_info *info)
 void
 tcp_user_info(struct stack *s, struct sock *so, struct sock_info *info)
 {
-        static const struct tcb closed = {.state = TCP_CLOSED};
+        /* A socket without a TCB reads as CLOSED: a zeroed TCB is in TCP_CLOSED (== 0). */
+        static const struct tcb closed;
+        _Static_assert(TCP_CLOSED == 0, "a zeroed TCB must be CLOSED");
 
         (void)s;
         tcp_fill_info(so->tcb ? so->tcb : &closed, info);

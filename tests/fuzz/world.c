@@ -236,7 +236,7 @@ conn_cb(void *ctx, const struct sock_info *info)
 
         if (info->type == SOCK_TYPE_TCP && info->local.port == q->lport &&
             info->peer.port == q->pport) {
-                q->state = info->state;
+                q->state = info->state_name;
                 q->sd = info->sd;
         }
 }
@@ -470,7 +470,7 @@ void
 world_print_sock(void *ctx, const struct sock_info *info)
 {
         fprintf(stderr, "fuzz: %s sd %d %s %u <-> %u recv_q %zu send_q %zu\n", (const char *)ctx,
-                info->sd, info->state, info->local.port, info->peer.port, info->recv_q,
+                info->sd, info->state_name, info->local.port, info->peer.port, info->recv_q,
                 info->send_q);
 }
 

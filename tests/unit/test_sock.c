@@ -344,7 +344,7 @@ sock_list_shows_udp_sockets(void)
         CU_ASSERT_EQUAL_FATAL(rows.n, 2);
         CU_ASSERT_EQUAL(rows.info[0].sd, a);
         CU_ASSERT_EQUAL(rows.info[0].type, SOCK_TYPE_UDP);
-        CU_ASSERT_STRING_EQUAL(rows.info[0].state, "UNCONN");
+        CU_ASSERT_STRING_EQUAL(rows.info[0].state_name, "UNCONN");
         CU_ASSERT_EQUAL(rows.info[1].sd, b);
         CU_ASSERT_EQUAL(rows.info[1].local.port, 7);
         CU_ASSERT_EQUAL(rows.info[1].recv_q, 0);

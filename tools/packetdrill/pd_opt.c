@@ -125,7 +125,7 @@ pd_fill_tcp_info(struct pd *pd, int sd, struct tcp_info *ti)
         if (sock_tcp_info(pd->s, sd, &st) < 0)
                 return;
         for (size_t i = 0; i < sizeof(pd_states) / sizeof(pd_states[0]); i++)
-                if (strcmp(st.state, pd_states[i].rfc) == 0)
+                if (strcmp(st.state_name, pd_states[i].rfc) == 0)
                         ti->tcpi_state = pd_states[i].linux_state;
         mss = st.snd_mss ? st.snd_mss : 536; /* RFC 9293 3.7.1 default */
         ti->tcpi_retransmits = (uint8_t)(st.retransmits > 255 ? 255 : st.retransmits);
