@@ -21,6 +21,7 @@ struct app_opts {
         const char *pcap;
         bool trace;
         bool stats;
+        bool offload; /* --offload: TAP with virtio header, checksum and TSO4 offloads */
         int verbose;
 };
 

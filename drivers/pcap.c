@@ -114,4 +114,12 @@ pcap_fd(void *ctx)
         return pl->inner->fd ? pl->inner->fd(pl->inner_ctx) : -1;
 }
 
-const struct link_ops pcap_link_ops = {.tx = pcap_tx, .rx = pcap_rx, .fd = pcap_fd};
+static unsigned
+pcap_rx_flags(void *ctx)
+{
+        struct pcap_link *pl = ctx;
+        return pl->inner->rx_flags ? pl->inner->rx_flags(pl->inner_ctx) : 0;
+}
+
+const struct link_ops pcap_link_ops = {
+    .tx = pcap_tx, .rx = pcap_rx, .fd = pcap_fd, .rx_flags = pcap_rx_flags};

@@ -49,6 +49,13 @@ tuntap_explain(int e, const char *name, int tun, char *err, size_t err_len)
 int
 tuntap_attach(const char *name, int tun, char ifname[IFNAMSIZ], char *err, size_t err_len)
 {
+        return tuntap_attach_flags(name, tun, 0, ifname, err, err_len);
+}
+
+int
+tuntap_attach_flags(const char *name, int tun, int extra_flags, char ifname[IFNAMSIZ], char *err,
+                    size_t err_len)
+{
         struct ifreq ifr;
         int fd, e;
 
@@ -69,7 +76,7 @@ tuntap_attach(const char *name, int tun, char ifname[IFNAMSIZ], char *err, size_
                 return -1;
         }
         memset(&ifr, 0, sizeof(ifr));
-        ifr.ifr_flags = (short)((tun ? IFF_TUN : IFF_TAP) | IFF_NO_PI);
+        ifr.ifr_flags = (short)((tun ? IFF_TUN : IFF_TAP) | IFF_NO_PI | extra_flags);
         memcpy(ifr.ifr_name, name, strlen(name));
         if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
                 e = errno;

@@ -51,6 +51,9 @@ int sock_connect(struct stack *s, int sd, const struct sock_addr *peer);
 ssize_t sock_send(struct stack *s, int sd, const void *buf, size_t len);
 /* 0 means end of stream (the peer's FIN), distinct from -ECONNRESET (RST, RFC 9293 MUST-12). */
 ssize_t sock_recv(struct stack *s, int sd, void *buf, size_t len);
+/* TCP: send len bytes as urgent data (RFC 9293 3.8.5): the urgent pointer marks the octet
+ * after them until they are acknowledged. All or nothing: -EAGAIN if they do not fit. */
+ssize_t sock_send_urgent(struct stack *s, int sd, const void *buf, size_t len);
 ssize_t sock_sendto(struct stack *s, int sd, const void *buf, size_t len,
                     const struct sock_addr *to);
 ssize_t sock_recvfrom(struct stack *s, int sd, void *buf, size_t len, struct sock_addr *from);

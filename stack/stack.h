@@ -23,6 +23,14 @@ struct link_ops {
         int (*rx)(void *ctx, uint8_t *buf, size_t cap);
         /* A file descriptor to poll for POLLIN, or -1. */
         int (*fd)(void *ctx);
+        /* Optional (NULL: none): enum link_rx_flag bits about the frame rx() last returned. */
+        unsigned (*rx_flags)(void *ctx);
+};
+
+/* What a link knows about a received frame (e.g. from a TAP's virtio net header). */
+enum link_rx_flag {
+        LINK_RX_CSUM_OK = 1u, /* the host verified, or will never need, the TCP/UDP checksum */
+        LINK_RX_GSO = 2u,     /* a GSO super-frame: many MSS-sized segments in one */
 };
 
 enum link_type { LINK_ETHERNET, LINK_RAW_IPV4 };
@@ -35,6 +43,7 @@ struct iface_config {
         uint8_t prefix_len; /* e.g. 24 */
         uint32_t gateway;   /* 0: no default route */
         uint16_t mtu;       /* 0: 1500 */
+        uint32_t max_frame; /* largest frame rx() may return (0: Ethernet header + mtu) */
 };
 
 struct stack_config {

@@ -46,6 +46,8 @@ libclang-rt-dev? pkg
 iperf3           cmd:iperf3
 jq               cmd:jq
 gnuplot-nox?     cmd:gnuplot
+python3-scapy    file:/usr/lib/python3/dist-packages/scapy/__init__.py
+hping3           cmd:hping3
 "
 
 check_only=0

@@ -10,6 +10,8 @@
 	X(ETH_RX_NOT_FOR_US, "eth.drop_not_for_us")                                                \
 	X(ETH_RX_BAD_TYPE, "eth.drop_unknown_ethertype")                                           \
 	X(ETH_TX_ERR, "eth.tx_errors")                                                             \
+	X(ETH_RX_GSO, "eth.rx_gso_frames")                                                         \
+	X(ETH_RX_CSUM_OFFLOAD, "eth.rx_csum_offloaded")                                            \
 	X(ARP_RX, "arp.rx")                                                                        \
 	X(ARP_RX_BAD, "arp.drop_malformed")                                                        \
 	X(ARP_RX_NOT_FOR_US, "arp.drop_not_for_us")                                                \
@@ -74,6 +76,7 @@
 	X(TCP_RST_RX, "tcp.resets_received")                                                       \
 	X(TCP_CHALLENGE_ACK, "tcp.challenge_acks_sent")                                            \
 	X(TCP_CHALLENGE_LIMITED, "tcp.challenge_acks_rate_limited")                                \
+	X(TCP_OOW_ACK_LIMITED, "tcp.oow_acks_rate_limited")                                        \
 	X(TCP_REXMT, "tcp.retransmits")                                                            \
 	X(TCP_FAST_REXMT, "tcp.fast_retransmits")                                                  \
 	X(TCP_RTO_FIRED, "tcp.rto_timeouts")                                                       \

@@ -56,6 +56,7 @@ pkt_alloc(struct stack *s, size_t headroom, size_t size)
         p->next = NULL;
         p->iface = NULL;
         p->next_hop = 0;
+        p->csum_ok = false;
         p->data = p->buf + headroom;
         p->len = 0;
         pp->in_use++;

@@ -3,6 +3,7 @@
 #ifndef STACK_CORE_PKT_H
 #define STACK_CORE_PKT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,6 +20,7 @@ struct pkt {
         uint8_t *data;
         size_t len;
         uint32_t next_hop; /* set by ipv4_output for the link layer */
+        bool csum_ok;      /* the link vouched for the TCP/UDP checksum (LINK_RX_CSUM_OK) */
 };
 
 struct pkt_pool {

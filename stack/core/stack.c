@@ -99,7 +99,9 @@ stack_iface_add(struct stack *s, const struct iface_config *ic, const struct lin
                     (uint8_t)((ifc->mac[0] & 0xfe) | 0x02); /* unicast, locally administered */
         }
         need = PKT_HEADROOM + ETH_HDR_LEN + ifc->mtu;
-        if (need > s->pool.buf_size) { /* buffers follow the largest MTU */
+        if (ic->max_frame && PKT_HEADROOM + (size_t)ic->max_frame > need)
+                need = PKT_HEADROOM + (size_t)ic->max_frame; /* e.g. TAP GSO super-frames */
+        if (need > s->pool.buf_size) { /* buffers follow the largest MTU or frame */
                 pkt_pool_destroy(&s->pool);
                 s->pool.buf_size = need;
         }

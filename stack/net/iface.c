@@ -9,6 +9,19 @@
 #include "stack/net/ipv4.h"
 #include "stack/wire/eth.h"
 
+/* What the link told us about the frame (a TAP's virtio net header): super-frames and
+ * checksums the host vouches for, which TCP and UDP input then need not verify. */
+static void
+iface_rx_flags(struct stack *s, struct pkt *p, unsigned flags)
+{
+        if (flags & LINK_RX_GSO)
+                stack_count(s, CNT_ETH_RX_GSO);
+        if (flags & LINK_RX_CSUM_OK) {
+                stack_count(s, CNT_ETH_RX_CSUM_OFFLOAD);
+                p->csum_ok = true;
+        }
+}
+
 int
 iface_poll(struct stack *s, struct iface *ifc)
 {
@@ -26,6 +39,8 @@ iface_poll(struct stack *s, struct iface *ifc)
                         break;
                 }
                 p->len = (size_t)len;
+                if (ifc->ops->rx_flags)
+                        iface_rx_flags(s, p, ifc->ops->rx_flags(ifc->ctx));
                 iface_input(s, ifc, p);
         }
         return n;

@@ -156,8 +156,9 @@ udp_input(struct stack *s, struct pkt *p, const struct ipv4_hdr *h)
                 goto drop;
         }
         pkt_trim(p, uh.len); /* RFC 768: octets past the length field are not ours */
-        /* RFC 1122 4.1.3.4: a non-zero checksum that fails MUST be silently discarded. */
-        if (!udp_csum_ok(p->data, p->len, h->src, h->dst)) {
+        /* RFC 1122 4.1.3.4: a non-zero checksum that fails MUST be silently discarded; the
+         * host kernel may have checked it already (p->csum_ok, a TAP's virtio header). */
+        if (!p->csum_ok && !udp_csum_ok(p->data, p->len, h->src, h->dst)) {
                 stack_count(s, CNT_UDP_RX_BAD_CSUM);
                 goto drop;
         }

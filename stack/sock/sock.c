@@ -214,6 +214,20 @@ sock_send(struct stack *s, int sd, const void *buf, size_t len)
 }
 
 ssize_t
+sock_send_urgent(struct stack *s, int sd, const void *buf, size_t len)
+{
+        struct sock *so = sock_get(s, sd);
+
+        if (!so)
+                return -EBADF;
+        if (!buf && len)
+                return -EFAULT;
+        if (so->type != SOCK_TYPE_TCP)
+                return -EOPNOTSUPP;
+        return tcp_user_send_urgent(s, so, buf, len);
+}
+
+ssize_t
 sock_recv(struct stack *s, int sd, void *buf, size_t len)
 {
         struct sock *so = sock_get(s, sd);

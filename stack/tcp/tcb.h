@@ -129,12 +129,14 @@ struct tcb {
         uint32_t rcv_fin_seq;
 
         /* Flags. */
-        bool ack_now;    /* send an ACK at the next tcp_output */
-        bool dirty;      /* on the dirty list */
-        bool dead;       /* on the free-at-end-of-poll list */
-        bool fin_queued; /* user closed the sending side: FIN after the data */
-        bool fin_acked;  /* our FIN was acknowledged (snd_una then runs past the data) */
-        bool fin_rcvd;   /* peer's FIN processed: end of stream */
+        bool ack_now;      /* send an ACK at the next tcp_output */
+        bool snd_urg;      /* SND.UP is ahead of SND.UNA: urgent data not yet acknowledged */
+        bool sws_override; /* the next tcp_output sends a short segment anyway (3.8.6.2.1) */
+        bool dirty;        /* on the dirty list */
+        bool dead;         /* on the free-at-end-of-poll list */
+        bool fin_queued;   /* user closed the sending side: FIN after the data */
+        bool fin_acked;    /* our FIN was acknowledged (snd_una then runs past the data) */
+        bool fin_rcvd;     /* peer's FIN processed: end of stream */
         bool shut_rd;
         bool passive;            /* SYN-RECEIVED came from LISTEN (RFC 9293 MUST-11) */
         bool nodelay;            /* Nagle off (MUST-17) */
@@ -145,6 +147,8 @@ struct tcb {
         unsigned segs_unacked;   /* full segments received since our last ACK */
         unsigned challenge_acks; /* RFC 5961 7: sent in the current interval */
         uint64_t challenge_start_us;
+        uint64_t oow_ack_us; /* last ACK for an unacceptable empty segment (F1 loop guard) */
+        bool oow_ack_valid;
         int soft_error; /* last ICMP soft error (RFC 1122 4.2.3.9), reported on timeout */
         uint32_t r2_ms; /* data retransmission give-up time (MUST-20) */
         bool r2_user;   /* r2_ms set by the application (MUST-21): time alone decides */

@@ -10,6 +10,7 @@
 
 #define TCP_CHALLENGE_PER_S 10                     /* RFC 5961 7: per connection, not host-wide */
 #define TCP_PAWS_IDLE_US (24ull * 86400 * 1000000) /* RFC 7323 5.5: 24 days */
+#define TCP_OOW_ACK_US 500000u /* one ACK per 0.5 s for unacceptable empty segments */
 
 bool
 tcp_challenge_ok(struct stack *s, struct tcb *t)
@@ -31,6 +32,28 @@ static enum tcp_verdict
 tcp_challenge(struct stack *s, struct tcb *t)
 {
         return tcp_challenge_ok(s, t) ? TCP_V_ACK : TCP_V_DROP;
+}
+
+/* The ACK owed to an unacceptable segment (RFC 9293 3.10.7.4 first check, RFC 7323 5.3).
+ * Two TCBs that disagree about the sequence space (one in SYN-RECEIVED on a 4-tuple the
+ * other still holds in CLOSE-WAIT) would answer each other's ACKs forever, so a segment
+ * that carries no data (or a SYN) gets at most one such ACK per TCP_OOW_ACK_US per
+ * connection (RFC 5961 10 ACK throttling; Linux tcp_invalid_ratelimit). Data and FINs are
+ * always answered: they cannot loop, and TIME-WAIT must re-ACK a resent FIN. */
+static enum tcp_verdict
+tcp_oow_ack(struct stack *s, struct tcb *t, const struct tcp_seg *g)
+{
+        if (g->len > 0 && !(g->flags & TCP_SYN))
+                return TCP_V_ACK;
+        if ((g->flags & TCP_FIN) && !(g->flags & TCP_SYN))
+                return TCP_V_ACK;
+        if (t->oow_ack_valid && s->now_us - t->oow_ack_us < TCP_OOW_ACK_US) {
+                stack_count(s, CNT_TCP_OOW_ACK_LIMITED);
+                return TCP_V_DROP;
+        }
+        t->oow_ack_valid = true;
+        t->oow_ack_us = s->now_us;
+        return TCP_V_ACK;
 }
 
 /* RFC 7323 5.3 R1: reject an old duplicate by its timestamp (not a RST). */
@@ -97,7 +120,7 @@ tcp_step_seq(struct stack *s, struct tcb *t, struct tcp_seg *g)
         uint32_t wnd = seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
 
         if (tcp_paws_reject(s, t, g))
-                return TCP_V_ACK;
+                return tcp_oow_ack(s, t, g);
         if (!tcp_seq_acceptable(t, g, wnd)) {
                 /* A zero window still takes ACKs, URGs and RSTs: a probe at RCV.NXT is
                  * processed with its data cut (3.10.7.4, MUST-37 on the other side). */
@@ -108,7 +131,7 @@ tcp_step_seq(struct stack *s, struct tcb *t, struct tcp_seg *g)
                         /* TIME-WAIT: a resent FIN is re-acknowledged and restarts 2MSL. */
                         if (t->state == TCP_TIME_WAIT && (g->flags & TCP_FIN))
                                 stack_timer_arm(s, &t->timewait, 2 * tcp_msl_us(s));
-                        return TCP_V_ACK;
+                        return tcp_oow_ack(s, t, g);
                 }
                 t->ack_now = true;
         }
@@ -204,6 +227,8 @@ tcp_ack_new(struct stack *s, struct tcb *t, const struct tcp_seg *g)
         t->snd_una = ack;
         if (seq_lt(t->snd_nxt, ack))
                 t->snd_nxt = ack;
+        if (t->snd_urg && seq_geq(ack, t->snd_up))
+                t->snd_urg = false; /* the urgent data has arrived: leave urgent mode */
         t->rexmt_count = 0;
         t->persist_shift = 0;
         t->orphan_probes = 0; /* progress: the peer is taking data */

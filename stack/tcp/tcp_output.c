@@ -125,6 +125,12 @@ tcp_send_segment(struct stack *s, struct tcb *t, uint32_t seq, uint32_t len, uin
         tcp_fill_opts(s, t, flags, &h.opts);
         if (flags & TCP_ACK)
                 h.ack = t->rcv_nxt;
+        /* RFC 9293 3.8.5: URG on every segment below SND.UP; a pointer beyond the 16-bit
+         * field is sent as 65535 until the segment is close enough (as Linux does). */
+        if (t->snd_urg && !(flags & (TCP_SYN | TCP_RST)) && seq_gt(t->snd_up, seq)) {
+                h.flags |= TCP_URG;
+                h.urp = t->snd_up - seq > 65535 ? 65535 : (uint16_t)(t->snd_up - seq);
+        }
         h.wnd = tcp_window_field(t, flags & TCP_SYN);
         if (flags & TCP_ACK) {
                 t->last_ack_sent = t->rcv_nxt;
@@ -292,7 +298,7 @@ tcp_output_data(struct stack *s, struct tcb *t, bool force)
 void
 tcp_output(struct stack *s, struct tcb *t)
 {
-        bool force = false;
+        bool force;
 
         switch (t->state) {
         case TCP_CLOSED:
@@ -309,8 +315,10 @@ tcp_output(struct stack *s, struct tcb *t)
         default:
                 break;
         }
-        if (timer_is_armed(&t->persist) && t->snd_wnd > 0 && t->snd_nxt == t->snd_una)
-                force = !timer_is_armed(&t->rexmt) && t->persist.deadline_us <= s->now_us;
+        /* The persist timer, expired with a window too small to use, is the override
+         * timeout of RFC 9293 3.8.6.2.1: this once, send what fits. */
+        force = t->sws_override;
+        t->sws_override = false;
         for (int i = 0; i < TCP_OUTPUT_BURST; i++)
                 if (!tcp_output_data(s, t, force && i == 0))
                         break;

@@ -137,18 +137,26 @@ tcp_persist_fire(struct stack *s, struct timer *tm)
                 return;
         seq0 = tcb_snd_seq0(t);
         off = t->snd_nxt - seq0;
-        if (t->snd_wnd > 0 || off >= ring_len(&t->snd)) {
+        if (off >= ring_len(&t->snd)) {
                 tcp_output(s, t);
                 return;
         }
         /* MUST-37 keeps a connection open while probes are answered, for a user who can
          * still act on it. After CLOSE nobody can (RFC 1122 4.2.2.17 lets the TCP give up):
-         * a peer holding the window shut would pin the buffers forever, so an orphan gets a
-         * bounded number of probes without progress (Linux: tcp_orphan_retries). */
+         * a peer holding the window shut (or too small to use) would pin the buffers
+         * forever, so an orphan gets a bounded number of probes without progress (Linux:
+         * tcp_orphan_retries). */
         if (t->user_closed && ++t->orphan_probes > TCP_ORPHAN_PROBES) {
                 stack_count(s, CNT_TCP_ORPHANS_ABORTED);
                 tcp_send_rst_tcb(s, t);
                 tcp_set_state(s, t, TCP_CLOSED, TCP_WHY_TIMEOUT_ORPHAN_PERSIST);
+                return;
+        }
+        if (t->snd_wnd > 0) {
+                /* A window too small for sender SWS avoidance: this timer is the override
+                 * timeout (RFC 9293 3.8.6.2.1), so send what fits now. */
+                t->sws_override = true;
+                tcp_output(s, t);
                 return;
         }
         tcp_send_segment(s, t, t->snd_nxt, 1, TCP_ACK);

@@ -229,6 +229,29 @@ tcp_user_send(struct stack *s, struct sock *so, const void *buf, size_t len)
         return (ssize_t)n;
 }
 
+/* SEND with URGENT (RFC 9293 3.8.5, MUST-30/31): SND.UP becomes the sequence number after
+ * the last urgent octet (MUST-62, RFC 6093), and every segment below it carries URG. The data
+ * goes in whole, so the pointer names exactly its end. */
+ssize_t
+tcp_user_send_urgent(struct stack *s, struct sock *so, const void *buf, size_t len)
+{
+        struct tcb *t = so->tcb;
+        ssize_t n;
+
+        if (t && !so->error && t->snd.buf && ring_space(&t->snd) < len)
+                return -EAGAIN;
+        if (len == 0)
+                return t ? 0 : -ENOTCONN;
+        n = tcp_user_send(s, so, buf, len);
+        if (n <= 0)
+                return n;
+        t->snd_up = tcb_fin_seq(t);
+        t->snd_urg = true;
+        if (tcp_state_synchronized(t->state))
+                tcp_output(s, t);
+        return n;
+}
+
 ssize_t
 tcp_user_recv(struct stack *s, struct sock *so, void *buf, size_t len)
 {

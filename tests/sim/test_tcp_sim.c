@@ -445,6 +445,52 @@ sim_tcp_connect_refused_closed_port(void)
         CU_ASSERT_EQUAL(simnet_destroy(net), 0);
 }
 
+struct urgent_ctx {
+        struct stack *s;
+        int sd;
+};
+
+static bool
+urgent_seen(void *ctx)
+{
+        const struct urgent_ctx *u = ctx;
+
+        return (sock_events(u->s, u->sd) & SOCK_URGENT) != 0;
+}
+
+/* MUST-30..33 end to end: A sends ordinary then urgent data of more than one segment; B is
+ * told asynchronously (SOCK_URGENT), learns how much is urgent, and reads it all inline. */
+static void
+sim_tcp_urgent_data_between_two_stacks(void)
+{
+        struct simnet *net = sim_new(7, NULL);
+        static char urg[3000], buf[4096];
+        size_t got = 0;
+        struct urgent_ctx u;
+        int csd, ssd, lsd, v = 0;
+        ssize_t r;
+
+        sim_connect(net, &csd, &ssd, &lsd);
+        memset(urg, '!', sizeof(urg));
+        CU_ASSERT_EQUAL(sock_send(net->a, csd, "hello", 5), 5);
+        CU_ASSERT_EQUAL(sock_send_urgent(net->a, csd, urg, sizeof(urg)), (ssize_t)sizeof(urg));
+        u = (struct urgent_ctx){.s = net->b, .sd = ssd};
+        CU_ASSERT_FATAL(simnet_run_until(net, urgent_seen, &u, 5000000) == 0);
+        simnet_run_for(net, 500000);
+        CU_ASSERT_EQUAL(sock_getopt(net->b, ssd, SOCK_OPT_URGENT_LEN, &v), 0);
+        CU_ASSERT_EQUAL(v, 5 + (int)sizeof(urg));
+        while ((r = sock_recv(net->b, ssd, buf + got, sizeof(buf) - got)) > 0)
+                got += (size_t)r;
+        CU_ASSERT_EQUAL(got, 5 + sizeof(urg));
+        CU_ASSERT_EQUAL(memcmp(buf, "hello!!", 7), 0);
+        CU_ASSERT_FALSE(sock_events(net->b, ssd) & SOCK_URGENT);
+        sock_abort(net->a, csd);
+        sock_abort(net->b, ssd);
+        sock_close(net->b, lsd);
+        simnet_run_for(net, 100000);
+        simnet_destroy(net);
+}
+
 void
 suite_tcp_sim(void)
 {
@@ -452,6 +498,8 @@ suite_tcp_sim(void)
 
         CU_add_test(su, "sim_tcp_handshake_data_both_ways_and_close",
                     sim_tcp_handshake_data_both_ways_and_close);
+        CU_add_test(su, "sim_tcp_urgent_data_between_two_stacks",
+                    sim_tcp_urgent_data_between_two_stacks);
         CU_add_test(su, "sim_tcp_close_client_first", sim_tcp_close_client_first);
         CU_add_test(su, "sim_tcp_close_server_first", sim_tcp_close_server_first);
         CU_add_test(su, "sim_tcp_close_simultaneous_closing", sim_tcp_close_simultaneous_closing);

@@ -1,7 +1,6 @@
-/* TCP maintenance: fixes for findings from other helpers and the remaining cheap
- * conformance items: ARP failure in SYN-SENT (RFC 1122 2.3.2.2), HUP on accepted sockets,
- * R2 as a lower bound (RFC 1122 4.2.3.5), keep-alive timing (MUST-27), urgent data signal
- * (MUST-32/33), orphans at zero window (RFC 1122 4.2.2.17), SYN queue recycling (RFC 4987). */
+/* TCP fixes for other helpers' findings and cheap conformance items, each test named after
+ * its rule: RFC 1122 2.3.2.2/4.2.2.17/4.2.3.5, RFC 9293 MUST-27/32/33 and 3.8.6.2.1,
+ * RFC 4987 3.4, RFC 5961 10, RFC 6675 2, RFC 7323 2.3. */
 #include <CUnit/CUnit.h>
 #include <errno.h>
 #include <string.h>
@@ -362,6 +361,100 @@ rfc7323_2_3_window_never_offers_more_than_the_buffer(void)
         tcpfx_fini(&fx);
 }
 
+/* Finding fuzz F2: a window smaller than the queued data and than half the largest window
+ * holds the data back (sender SWS avoidance), but when the override timeout expires what
+ * fits must go (RFC 9293 3.8.6.2.1); before, the timer fired every second sending nothing. */
+static void
+rfc9293_3_8_6_2_1_override_timeout_sends_into_small_window(void)
+{
+        struct tcpfx fx;
+        struct tcpfx_seg g;
+        static uint8_t data[512];
+
+        tcpfx_init(&fx);
+        tcpfx_open(&fx, TCP_ESTABLISHED);
+        fx.pwnd = 36;
+        tcpfx_send(&fx, TCP_ACK, fx.pseq, fx.pack, NULL, 0, NULL);
+        CU_ASSERT_EQUAL(sock_send(fx.s, fx.sd, data, sizeof(data)), (ssize_t)sizeof(data));
+        CU_ASSERT_EQUAL(tcpfx_pending(&fx), 0); /* 36 < 512 and < max window / 2: wait */
+        tcpfx_advance(&fx, 1100000);
+        CU_ASSERT_FATAL(tcpfx_take(&fx, &g));
+        CU_ASSERT_EQUAL(g.h.seq, fx.pack);
+        CU_ASSERT_EQUAL(g.len, 36);
+        fx.pack += 36;
+        tcpfx_send(&fx, TCP_ACK, fx.pseq, fx.pack, NULL, 0, NULL);
+        tcpfx_advance(&fx, 1100000);
+        CU_ASSERT_FATAL(tcpfx_take(&fx, &g));
+        CU_ASSERT_EQUAL(g.h.seq, fx.pack);
+        CU_ASSERT_EQUAL(g.len, 36);
+        tcpfx_fini(&fx);
+}
+
+/* Finding fuzz F1: ACKs answering unacceptable empty segments are throttled per connection
+ * (RFC 5961 10), which ends an ACK loop between two TCBs that disagree about the sequence
+ * space; data and FINs are still answered every time. */
+static void
+rfc5961_10_unacceptable_empty_segments_get_throttled_acks(void)
+{
+        struct tcpfx fx;
+        uint32_t far;
+
+        tcpfx_init(&fx);
+        tcpfx_open(&fx, TCP_ESTABLISHED);
+        far = fx.pseq + 1000000;
+        tcpfx_send(&fx, TCP_ACK, far, fx.pack, NULL, 0, NULL);
+        CU_ASSERT_EQUAL(tcpfx_drain(&fx), 1);
+        for (int i = 0; i < 100; i++)
+                tcpfx_send(&fx, TCP_ACK, far, fx.pack, NULL, 0, NULL);
+        CU_ASSERT_EQUAL(tcpfx_drain(&fx), 0);
+        CU_ASSERT_EQUAL(stack_counter_get(fx.s, "tcp.oow_acks_rate_limited"), 100);
+        tcpfx_send(&fx, TCP_ACK, fx.pseq - 10, fx.pack, "old data!!", 10, NULL);
+        tcpfx_send(&fx, TCP_ACK, fx.pseq - 10, fx.pack, "old data!!", 10, NULL);
+        CU_ASSERT_EQUAL(tcpfx_drain(&fx), 2); /* a duplicate of data is always ACKed */
+        tcpfx_advance(&fx, 500000);
+        tcpfx_send(&fx, TCP_ACK, far, fx.pack, NULL, 0, NULL);
+        CU_ASSERT_EQUAL(tcpfx_drain(&fx), 1);
+        CU_ASSERT_EQUAL(tcpfx_tcb(&fx)->state, TCP_ESTABLISHED);
+        tcpfx_fini(&fx);
+}
+
+/* MUST-30/31/62 sender side: urgent data of any length, the pointer naming the octet after
+ * it (RFC 6093), URG on every segment below SND.UP until it is acknowledged. */
+static void
+rfc9293_must30_must62_urgent_pointer_sent_past_urgent_data(void)
+{
+        struct tcpfx fx;
+        struct tcpfx_seg g;
+        uint32_t start;
+
+        tcpfx_init(&fx);
+        tcpfx_open(&fx, TCP_ESTABLISHED);
+        CU_ASSERT_EQUAL(sock_send(fx.s, fx.sd, "xy", 2), 2);
+        CU_ASSERT_FATAL(tcpfx_take(&fx, &g));
+        CU_ASSERT_FALSE(g.h.flags & TCP_URG);
+        fx.pack += 2;
+        tcpfx_send(&fx, TCP_ACK, fx.pseq, fx.pack, NULL, 0, NULL);
+        start = fx.pack;
+        CU_ASSERT_EQUAL(sock_send_urgent(fx.s, fx.sd, "abc", 3), 3);
+        CU_ASSERT_FATAL(tcpfx_take(&fx, &g));
+        CU_ASSERT_EQUAL(g.h.seq, start);
+        CU_ASSERT_EQUAL(g.len, 3);
+        CU_ASSERT(g.h.flags & TCP_URG);
+        CU_ASSERT_EQUAL(g.h.urp, 3); /* SEG.SEQ + SEG.UP = the first non-urgent octet */
+        tcpfx_send_next(&fx, TCP_ACK | TCP_PSH, "q", 1); /* our ACK of it still says URG */
+        tcpfx_advance(&fx, 300000);
+        CU_ASSERT_FATAL(tcpfx_take(&fx, &g));
+        CU_ASSERT(g.h.flags & TCP_URG);
+        CU_ASSERT_EQUAL(g.h.seq + g.h.urp, start + 3);
+        fx.pack += 3;
+        tcpfx_send(&fx, TCP_ACK, fx.pseq, fx.pack, NULL, 0, NULL);
+        CU_ASSERT_EQUAL(sock_send(fx.s, fx.sd, "z", 1), 1);
+        CU_ASSERT_FATAL(tcpfx_take(&fx, &g));
+        CU_ASSERT_FALSE(g.h.flags & TCP_URG); /* acknowledged: urgent mode is over */
+        CU_ASSERT_EQUAL(sock_send_urgent(fx.s, fx.sd, NULL, 0), 0);
+        tcpfx_fini(&fx);
+}
+
 void
 suite_tcp_maint(void)
 {
@@ -385,4 +478,10 @@ suite_tcp_maint(void)
                     rfc6675_2_sack_dupacks_count_when_window_changes);
         CU_add_test(su, "rfc7323_2_3_window_never_offers_more_than_the_buffer",
                     rfc7323_2_3_window_never_offers_more_than_the_buffer);
+        CU_add_test(su, "rfc9293_3_8_6_2_1_override_timeout_sends_into_small_window",
+                    rfc9293_3_8_6_2_1_override_timeout_sends_into_small_window);
+        CU_add_test(su, "rfc5961_10_unacceptable_empty_segments_get_throttled_acks",
+                    rfc5961_10_unacceptable_empty_segments_get_throttled_acks);
+        CU_add_test(su, "rfc9293_must30_must62_urgent_pointer_sent_past_urgent_data",
+                    rfc9293_must30_must62_urgent_pointer_sent_past_urgent_data);
 }

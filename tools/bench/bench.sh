@@ -26,7 +26,7 @@ PIDS=()
 NSS=()
 T0=$(date +%s)
 STEP=0
-NSTEPS=9
+NSTEPS=10
 : >"$RES"
 
 say() { echo "bench: $*" >&2; }
@@ -301,6 +301,12 @@ for n in 1 10 100; do
 	done
 	put "scale_rss_${n}_kb" "$(rss_kb "$SD_PID")"
 done
+stop_pid "$SD_PID"
+# The same bulk runs with TAP offloads (virtio header, GSO receive, partial checksums).
+stackd_up "$TMP/stackd-offload.log" --offload --discard 9 --chargen 19
+progress "bulk with --offload, $((BULK / 1000000)) MB x3 each way"
+bulk3 send bulk_rx_off
+bulk3 recv bulk_tx_off
 stop_pid "$SD_PID"
 
 # ---------------------------------------------------------------- connection rate
