@@ -79,8 +79,13 @@ tap_open(const char *name, char *err, size_t err_len)
 {
         struct tap *t = tap_attach(name, 0, err, err_len);
 
-        if (t)
-                tap_wait_running(t->name);
+        if (!t)
+                return NULL;
+        /* A persistent TAP keeps the offloads an earlier --offload user set; without a
+         * virtio header we could not tell its partial checksums from corrupt ones. Zero is
+         * what a fresh TAP starts with, so this changes nothing otherwise. */
+        ioctl(t->fd, TUNSETOFFLOAD, 0UL);
+        tap_wait_running(t->name);
         return t;
 }
 

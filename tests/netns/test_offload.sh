@@ -116,6 +116,21 @@ case_default_is_plain() {
 	expect_eq "$(counter eth.rx_csum_offloaded)" 0 "eth.rx_csum_offloaded"
 }
 
+# A persistent TAP keeps the offloads the kernel was told about; a plain stackd after an
+# --offload one must switch them off again, or partial checksums would look corrupt.
+case_plain_after_offload_same_tap() {
+	ns_up ns
+	stackd_start "$ns" --offload --echo 7
+	expect_intact "$(echo_client 7 1000000)" 1000000
+	stackd_stop
+	stackd_start "$ns" --echo 7 --stats
+	expect_match "$(ip netns exec "$ns" ethtool -k tap0)" '^tcp-segmentation-offload: off' \
+		"ethtool -k tap0"
+	expect_intact "$(echo_client 7 1000000)" 1000000
+	stackd_stop
+	expect_eq "$(counter tcp.drop_bad_checksum)" 0 "tcp.drop_bad_checksum"
+}
+
 # A TUN has no virtio header here: the option is refused with one line, the rest works.
 case_tun_ignores_offload() {
 	ns_create ns
@@ -133,5 +148,6 @@ t_case discard_20mb_from_kernel case_discard_20mb_from_kernel
 t_case ping_4000_and_udp_echo case_ping_4000_and_udp_echo
 t_case offload_through_pcap case_offload_through_pcap
 t_case default_is_plain case_default_is_plain
+t_case plain_after_offload_same_tap case_plain_after_offload_same_tap
 t_case tun_ignores_offload case_tun_ignores_offload
 t_done
