@@ -90,6 +90,7 @@
 	X(TCP_ESTABLISHED, "tcp.connections_established")                                          \
 	X(TCP_TIMEOUTS, "tcp.connections_timed_out")                                               \
 	X(TCP_ORPHANS_ABORTED, "tcp.orphans_aborted")                                              \
+	X(TCP_R1_ADVICE, "tcp.r1_negative_advice")                                                 \
 	X(PKT_ALLOC_FAIL, "pkt.alloc_failures")
 
 #define COUNTER_ENUM(id, name) CNT_##id,

@@ -230,6 +230,15 @@ out:
         pkt_free(s, p);
 }
 
+void
+arp_forget(struct stack *s, uint32_t ip)
+{
+	struct arp_entry *e = entry_find(s, ip);
+
+	if (e && e->state == ARP_REACHABLE) /* an incomplete one is being asked for already */
+		entry_free(s, e);
+}
+
 int
 arp_lookup(struct stack *s, uint32_t ip, uint8_t mac[6])
 {

@@ -21,6 +21,9 @@ void arp_input(struct stack *s, struct iface *ifc, struct pkt *p);
 void arp_output(struct stack *s, struct iface *ifc, struct pkt *p);
 /* Gratuitous ARP: announce our own address (RFC 5227 2.3 style request). */
 void arp_announce(struct stack *s, struct iface *ifc);
+/* Negative advice from a transport (RFC 9293 MUST-20 at R1, RFC 1122 2.3.2.1): the neighbour
+ * ip may be gone, so forget its resolved entry; the next packet to it asks again. */
+void arp_forget(struct stack *s, uint32_t ip);
 /* Look up a live entry; returns 0 and fills mac, or -ENOENT. */
 int arp_lookup(struct stack *s, uint32_t ip, uint8_t mac[6]);
 

@@ -122,9 +122,12 @@ tcp_step_seq(struct stack *s, struct tcb *t, struct tcp_seg *g)
         if (tcp_paws_reject(s, t, g))
                 return tcp_oow_ack(s, t, g);
         if (!tcp_seq_acceptable(t, g, wnd)) {
-                /* A zero window still takes ACKs, URGs and RSTs: a probe at RCV.NXT is
-                 * processed with its data cut (3.10.7.4, MUST-37 on the other side). */
-                if (!(wnd == 0 && g->seq == t->rcv_nxt)) {
+                /* A zero window still takes ACKs, URGs and RSTs (3.10.7.4 "special allowance
+                 * ... to accept valid ACKs"): a probe at RCV.NXT, or at RCV.NXT - 1 as Linux
+                 * sends them, is processed with its data cut, so the ACK it carries counts
+                 * (robust-4: else we resend acknowledged data on RTO until the window opens). */
+                if (!(wnd == 0 && !(g->flags & TCP_SYN) &&
+                      (g->seq == t->rcv_nxt || g->seq + 1 == t->rcv_nxt))) {
                         stack_count(s, CNT_TCP_RX_UNACCEPTABLE);
                         if (g->flags & TCP_RST)
                                 return TCP_V_DROP;

@@ -236,19 +236,24 @@ ssize_t
 tcp_user_send_urgent(struct stack *s, struct sock *so, const void *buf, size_t len)
 {
         struct tcb *t = so->tcb;
+        uint32_t old_up;
+        bool old_urg;
         ssize_t n;
 
-        if (t && !so->error && t->snd.buf && ring_space(&t->snd) < len)
+        if (!t || so->error || len == 0)
+                return tcp_user_send(s, so, buf, len);
+        if (t->snd.buf && ring_space(&t->snd) < len)
                 return -EAGAIN;
-        if (len == 0)
-                return t ? 0 : -ENOTCONN;
-        n = tcp_user_send(s, so, buf, len);
-        if (n <= 0)
-                return n;
-        t->snd_up = tcb_fin_seq(t);
+        /* Set before the data goes in: tcp_user_send may send it at once. */
+        old_up = t->snd_up;
+        old_urg = t->snd_urg;
+        t->snd_up = tcb_fin_seq(t) + (uint32_t)len;
         t->snd_urg = true;
-        if (tcp_state_synchronized(t->state))
-                tcp_output(s, t);
+        n = tcp_user_send(s, so, buf, len);
+        if (n <= 0) {
+                t->snd_up = old_up;
+                t->snd_urg = old_urg;
+        }
         return n;
 }
 

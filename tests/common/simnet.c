@@ -109,6 +109,9 @@ simnet_destroy(struct simnet *net)
         if (net->b)
                 leaked += stack_pkts_in_use(net->b);
         CU_ASSERT_EQUAL(leaked, 0);
+        if (leaked)
+                fprintf(stderr, "simnet: seed=0x%" PRIx64 ": %u packet buffers still in use\n",
+                        net->seed, leaked);
         if (getenv("SIMNET_TRACE")) { /* what each stack counted, for debugging a failure */
                 stack_counters(net->a, print_counter, "A");
                 if (net->b)

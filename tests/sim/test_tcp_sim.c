@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "stack/core/stack.h"
+#include "stack/net/arp.h"
 #include "stack/sock.h"
 #include "stack/tcp/tcb.h"
 #include "tests/common/simnet.h"
@@ -491,6 +492,46 @@ sim_tcp_urgent_data_between_two_stacks(void)
         simnet_destroy(net);
 }
 
+/* Drops every IPv4 frame A sends (ethertype 0x0800 at offset 12), passes ARP. */
+static bool
+drop_ipv4_from_a(void *ctx, enum simlink_end from, uint8_t *frame, size_t len)
+{
+        (void)ctx;
+        return !(from == SIMLINK_A && len > 14 && frame[12] == 0x08 && frame[13] == 0x00);
+}
+
+/* RFC 9293 MUST-20 (RFC 1122 4.2.3.5): after R1 = 3 retransmissions TCP gives the IP layer
+ * negative advice; here the next hop's ARP entry is forgotten and asked for again, and the
+ * connection recovers once the path works. */
+static void
+sim_tcp_r1_negative_advice_reresolves_next_hop(void)
+{
+        struct simnet *net = sim_new(11, NULL);
+        uint8_t mac[6], buf[16];
+        uint64_t arp_before;
+        int csd, ssd, lsd;
+
+        sim_connect(net, &csd, &ssd, &lsd);
+        CU_ASSERT_EQUAL(arp_lookup(net->a, SIMNET_ADDR_B, mac), 0);
+        arp_before = stack_counter_get(net->a, "arp.requests_sent");
+        simlink_set_filter(net->link, drop_ipv4_from_a, NULL);
+        CU_ASSERT_EQUAL(sock_send(net->a, csd, "ping", 4), 4);
+        simnet_run_for(net, 6500000); /* RTO 1, 2, 4 s: the third timeout at about 7 s */
+        CU_ASSERT_EQUAL(stack_counter_get(net->a, "tcp.r1_negative_advice"), 0);
+        simnet_run_for(net, 1000000);
+        CU_ASSERT_EQUAL(stack_counter_get(net->a, "tcp.r1_negative_advice"), 1);
+        CU_ASSERT(stack_counter_get(net->a, "arp.requests_sent") > arp_before);
+        simlink_set_filter(net->link, NULL, NULL);
+        simnet_run_for(net, 20000000);
+        CU_ASSERT_EQUAL(arp_lookup(net->a, SIMNET_ADDR_B, mac), 0);
+        CU_ASSERT_EQUAL(sock_recv(net->b, ssd, buf, sizeof(buf)), 4);
+        sock_abort(net->a, csd);
+        sock_abort(net->b, ssd);
+        sock_close(net->b, lsd);
+        simnet_run_for(net, 100000);
+        simnet_destroy(net);
+}
+
 void
 suite_tcp_sim(void)
 {
@@ -500,6 +541,8 @@ suite_tcp_sim(void)
                     sim_tcp_handshake_data_both_ways_and_close);
         CU_add_test(su, "sim_tcp_urgent_data_between_two_stacks",
                     sim_tcp_urgent_data_between_two_stacks);
+        CU_add_test(su, "sim_tcp_r1_negative_advice_reresolves_next_hop",
+                    sim_tcp_r1_negative_advice_reresolves_next_hop);
         CU_add_test(su, "sim_tcp_close_client_first", sim_tcp_close_client_first);
         CU_add_test(su, "sim_tcp_close_server_first", sim_tcp_close_server_first);
         CU_add_test(su, "sim_tcp_close_simultaneous_closing", sim_tcp_close_simultaneous_closing);

@@ -441,17 +441,50 @@ rfc9293_must30_must62_urgent_pointer_sent_past_urgent_data(void)
         CU_ASSERT_EQUAL(g.len, 3);
         CU_ASSERT(g.h.flags & TCP_URG);
         CU_ASSERT_EQUAL(g.h.urp, 3); /* SEG.SEQ + SEG.UP = the first non-urgent octet */
-        tcpfx_send_next(&fx, TCP_ACK | TCP_PSH, "q", 1); /* our ACK of it still says URG */
-        tcpfx_advance(&fx, 300000);
+        tcpfx_advance(&fx, 1100000); /* the retransmission carries the pointer too */
         CU_ASSERT_FATAL(tcpfx_take(&fx, &g));
+        CU_ASSERT_EQUAL(g.h.seq, start);
         CU_ASSERT(g.h.flags & TCP_URG);
-        CU_ASSERT_EQUAL(g.h.seq + g.h.urp, start + 3);
+        CU_ASSERT_EQUAL(g.h.urp, 3);
         fx.pack += 3;
         tcpfx_send(&fx, TCP_ACK, fx.pseq, fx.pack, NULL, 0, NULL);
         CU_ASSERT_EQUAL(sock_send(fx.s, fx.sd, "z", 1), 1);
         CU_ASSERT_FATAL(tcpfx_take(&fx, &g));
         CU_ASSERT_FALSE(g.h.flags & TCP_URG); /* acknowledged: urgent mode is over */
         CU_ASSERT_EQUAL(sock_send_urgent(fx.s, fx.sd, NULL, 0), 0);
+        tcpfx_fini(&fx);
+}
+
+/* Finding robust-4: with our receive window at zero, the peer's zero-window probe
+ * <SEQ=RCV.NXT-1> (Linux's form) is unacceptable, but the ACK it carries must still be
+ * processed (RFC 9293 3.10.7.4 "special allowance ... to accept valid ACKs"). */
+static void
+rfc9293_3_10_7_4_zero_window_still_takes_acks_from_probes(void)
+{
+        struct tcpfx fx;
+        struct tcpfx_seg g;
+        static uint8_t data[1460];
+        struct tcb *t;
+
+        tcpfx_init(&fx);
+        t = tcpfx_open(&fx, TCP_ESTABLISHED);
+        while (t->rcv_adv != t->rcv_nxt) {
+                uint32_t n = t->rcv_adv - t->rcv_nxt;
+                tcpfx_send_next(&fx, TCP_ACK, data, n < sizeof(data) ? n : sizeof(data));
+        }
+        tcpfx_advance(&fx, 300000);
+        tcpfx_drain(&fx);
+        CU_ASSERT_EQUAL(sock_send(fx.s, fx.sd, "abc", 3), 3);
+        CU_ASSERT_FATAL(tcpfx_take(&fx, &g));
+        CU_ASSERT_EQUAL(g.len, 3);
+        CU_ASSERT_EQUAL(g.h.wnd, 0);
+        /* The peer's probe: one old octet at RCV.NXT - 1, acknowledging our "abc". */
+        tcpfx_send(&fx, TCP_ACK, fx.pseq - 1, fx.pack + 3, data, 1, NULL);
+        CU_ASSERT_EQUAL(t->snd_una, fx.pack + 3);
+        CU_ASSERT(tcpfx_take(&fx, &g)); /* answered with an ACK showing the window */
+        CU_ASSERT_EQUAL(g.h.ack, fx.pseq);
+        tcpfx_advance(&fx, 5000000);
+        CU_ASSERT_EQUAL(stack_counter_get(fx.s, "tcp.retransmits"), 0);
         tcpfx_fini(&fx);
 }
 
@@ -484,4 +517,6 @@ suite_tcp_maint(void)
                     rfc5961_10_unacceptable_empty_segments_get_throttled_acks);
         CU_add_test(su, "rfc9293_must30_must62_urgent_pointer_sent_past_urgent_data",
                     rfc9293_must30_must62_urgent_pointer_sent_past_urgent_data);
+        CU_add_test(su, "rfc9293_3_10_7_4_zero_window_still_takes_acks_from_probes",
+                    rfc9293_3_10_7_4_zero_window_still_takes_acks_from_probes);
 }
