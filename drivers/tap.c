@@ -172,7 +172,7 @@ static int
 tap_vnet_rx(void *ctx, uint8_t *buf, size_t cap)
 {
         struct tap *t = ctx;
-        struct virtio_net_hdr vh;
+        struct virtio_net_hdr vh = {0}; /* readv fills it; zeroed so no reader sees garbage */
         struct iovec iov[2] = {{.iov_base = &vh, .iov_len = TAP_VNET_HDR_LEN},
                                {.iov_base = buf, .iov_len = cap}};
 

@@ -233,10 +233,10 @@ out:
 void
 arp_forget(struct stack *s, uint32_t ip)
 {
-	struct arp_entry *e = entry_find(s, ip);
+        struct arp_entry *e = entry_find(s, ip);
 
-	if (e && e->state == ARP_REACHABLE) /* an incomplete one is being asked for already */
-		entry_free(s, e);
+        if (e && e->state == ARP_REACHABLE) /* an incomplete one is being asked for already */
+                entry_free(s, e);
 }
 
 int
