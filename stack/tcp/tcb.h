@@ -258,6 +258,8 @@ tcb_fin_seq(const struct tcb *t)
 /* Our FIN has been sent at least once / has been acknowledged. */
 bool tcb_fin_sent(const struct tcb *t);
 bool tcb_fin_acked(const struct tcb *t);
+/* Urgent octets not yet read by the user (RFC 9293 3.8.5; tcp_user.c). */
+uint32_t tcp_urgent_len(const struct tcb *t);
 /* Sending MSS less fixed options (RFC 9293 3.7.1 Eff.snd.MSS). */
 static inline uint32_t
 tcb_smss(const struct tcb *t)
