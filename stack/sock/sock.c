@@ -147,113 +147,102 @@ sock_open(struct stack *s, enum sock_type type)
         return so->sd;
 }
 
+/* The checks every call shares: a live handle (-EBADF), the argument the call needs
+ * (missing_err when missing), and TCP for the stream-only calls (-EOPNOTSUPP). */
+static int
+sock_check(struct stack *s, int sd, bool missing, int missing_err, bool tcp_only, struct sock **so)
+{
+        *so = sock_get(s, sd);
+        if (!*so)
+                return -EBADF;
+        if (missing)
+                return missing_err;
+        if (tcp_only && (*so)->type != SOCK_TYPE_TCP)
+                return -EOPNOTSUPP;
+        return 0;
+}
+
 int
 sock_bind(struct stack *s, int sd, const struct sock_addr *local)
 {
-        struct sock *so = sock_get(s, sd);
+        struct sock *so;
+        int r = sock_check(s, sd, !local, -EINVAL, false, &so);
 
-        if (!so)
-                return -EBADF;
-        if (!local)
-                return -EINVAL;
-        if (so->type == SOCK_TYPE_UDP)
-                return udp_sock_bind(s, so, local);
-        return tcp_user_bind(s, so, local);
+        return r < 0                       ? r
+               : so->type == SOCK_TYPE_UDP ? udp_sock_bind(s, so, local)
+                                           : tcp_user_bind(s, so, local);
 }
 
 int
 sock_listen(struct stack *s, int sd, int backlog)
 {
-        struct sock *so = sock_get(s, sd);
+        struct sock *so;
+        int r = sock_check(s, sd, false, 0, true, &so);
 
-        if (!so)
-                return -EBADF;
-        if (so->type != SOCK_TYPE_TCP)
-                return -EOPNOTSUPP;
-        return tcp_user_listen(s, so, backlog);
+        return r < 0 ? r : tcp_user_listen(s, so, backlog);
 }
 
 int
 sock_accept(struct stack *s, int sd, struct sock_addr *peer)
 {
-        struct sock *so = sock_get(s, sd);
+        struct sock *so;
+        int r = sock_check(s, sd, false, 0, true, &so);
 
-        if (!so)
-                return -EBADF;
-        if (so->type != SOCK_TYPE_TCP)
-                return -EOPNOTSUPP;
-        return tcp_user_accept(s, so, peer);
+        return r < 0 ? r : tcp_user_accept(s, so, peer);
 }
 
 int
 sock_connect(struct stack *s, int sd, const struct sock_addr *peer)
 {
-        struct sock *so = sock_get(s, sd);
+        struct sock *so;
+        int r = sock_check(s, sd, !peer, -EINVAL, false, &so);
 
-        if (!so)
-                return -EBADF;
-        if (!peer)
-                return -EINVAL;
-        if (so->type == SOCK_TYPE_UDP)
-                return udp_sock_connect(s, so, peer);
-        return tcp_user_connect(s, so, peer);
+        return r < 0                       ? r
+               : so->type == SOCK_TYPE_UDP ? udp_sock_connect(s, so, peer)
+                                           : tcp_user_connect(s, so, peer);
 }
 
 ssize_t
 sock_send(struct stack *s, int sd, const void *buf, size_t len)
 {
-        struct sock *so = sock_get(s, sd);
+        struct sock *so;
+        int r = sock_check(s, sd, !buf && len, -EFAULT, false, &so);
 
-        if (!so)
-                return -EBADF;
-        if (!buf && len)
-                return -EFAULT;
-        if (so->type == SOCK_TYPE_UDP)
-                return udp_sock_sendto(s, so, buf, len, NULL);
-        return tcp_user_send(s, so, buf, len);
+        return r < 0                       ? r
+               : so->type == SOCK_TYPE_UDP ? udp_sock_sendto(s, so, buf, len, NULL)
+                                           : tcp_user_send(s, so, buf, len);
 }
 
 ssize_t
 sock_send_urgent(struct stack *s, int sd, const void *buf, size_t len)
 {
-        struct sock *so = sock_get(s, sd);
+        struct sock *so;
+        int r = sock_check(s, sd, !buf && len, -EFAULT, true, &so);
 
-        if (!so)
-                return -EBADF;
-        if (!buf && len)
-                return -EFAULT;
-        if (so->type != SOCK_TYPE_TCP)
-                return -EOPNOTSUPP;
-        return tcp_user_send_urgent(s, so, buf, len);
+        return r < 0 ? r : tcp_user_send_urgent(s, so, buf, len);
 }
 
 ssize_t
 sock_recv(struct stack *s, int sd, void *buf, size_t len)
 {
-        struct sock *so = sock_get(s, sd);
+        struct sock *so;
+        int r = sock_check(s, sd, !buf && len, -EFAULT, false, &so);
 
-        if (!so)
-                return -EBADF;
-        if (!buf && len)
-                return -EFAULT;
-        if (so->type == SOCK_TYPE_UDP)
-                return udp_sock_recvfrom(s, so, buf, len, NULL);
-        return tcp_user_recv(s, so, buf, len);
+        return r < 0                       ? r
+               : so->type == SOCK_TYPE_UDP ? udp_sock_recvfrom(s, so, buf, len, NULL)
+                                           : tcp_user_recv(s, so, buf, len);
 }
 
 /* TCP ignores the address on a connected stream, as Linux does. */
 ssize_t
 sock_sendto(struct stack *s, int sd, const void *buf, size_t len, const struct sock_addr *to)
 {
-        struct sock *so = sock_get(s, sd);
+        struct sock *so;
+        int r = sock_check(s, sd, !buf && len, -EFAULT, false, &so);
 
-        if (!so)
-                return -EBADF;
-        if (!buf && len)
-                return -EFAULT;
-        if (so->type == SOCK_TYPE_UDP)
-                return udp_sock_sendto(s, so, buf, len, to);
-        return tcp_user_send(s, so, buf, len);
+        return r < 0                       ? r
+               : so->type == SOCK_TYPE_UDP ? udp_sock_sendto(s, so, buf, len, to)
+                                           : tcp_user_send(s, so, buf, len);
 }
 
 ssize_t
@@ -350,55 +339,45 @@ sock_error(struct stack *s, int sd)
 int
 sock_setopt(struct stack *s, int sd, enum sock_opt opt, int value)
 {
-        struct sock *so = sock_get(s, sd);
+        struct sock *so;
+        int r = sock_check(s, sd, false, 0, false, &so);
 
-        if (!so)
-                return -EBADF;
-        if (so->type == SOCK_TYPE_UDP)
-                return udp_sock_setopt(s, so, opt, value);
-        return tcp_user_setopt(s, so, opt, value);
+        return r < 0                       ? r
+               : so->type == SOCK_TYPE_UDP ? udp_sock_setopt(s, so, opt, value)
+                                           : tcp_user_setopt(s, so, opt, value);
 }
 
 int
 sock_getopt(struct stack *s, int sd, enum sock_opt opt, int *value)
 {
-        struct sock *so = sock_get(s, sd);
+        struct sock *so;
+        int r = sock_check(s, sd, !value, -EFAULT, false, &so);
 
-        if (!so)
-                return -EBADF;
-        if (!value)
-                return -EFAULT;
-        if (so->type == SOCK_TYPE_UDP)
-                return udp_sock_getopt(s, so, opt, value);
-        return tcp_user_getopt(s, so, opt, value);
+        return r < 0                       ? r
+               : so->type == SOCK_TYPE_UDP ? udp_sock_getopt(s, so, opt, value)
+                                           : tcp_user_getopt(s, so, opt, value);
 }
 
 int
 sock_local(struct stack *s, int sd, struct sock_addr *local)
 {
-        struct sock *so = sock_get(s, sd);
+        struct sock *so;
+        int r = sock_check(s, sd, !local, -EFAULT, false, &so);
 
-        if (!so)
-                return -EBADF;
-        if (!local)
-                return -EFAULT;
-        if (so->type == SOCK_TYPE_UDP)
-                return udp_sock_local(s, so, local);
-        return tcp_user_local(s, so, local);
+        return r < 0                       ? r
+               : so->type == SOCK_TYPE_UDP ? udp_sock_local(s, so, local)
+                                           : tcp_user_local(s, so, local);
 }
 
 int
 sock_peer(struct stack *s, int sd, struct sock_addr *peer)
 {
-        struct sock *so = sock_get(s, sd);
+        struct sock *so;
+        int r = sock_check(s, sd, !peer, -EFAULT, false, &so);
 
-        if (!so)
-                return -EBADF;
-        if (!peer)
-                return -EFAULT;
-        if (so->type == SOCK_TYPE_UDP)
-                return udp_sock_peer(s, so, peer);
-        return tcp_user_peer(s, so, peer);
+        return r < 0                       ? r
+               : so->type == SOCK_TYPE_UDP ? udp_sock_peer(s, so, peer)
+                                           : tcp_user_peer(s, so, peer);
 }
 
 int
