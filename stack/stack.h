@@ -61,7 +61,7 @@ struct stack_config {
         unsigned icmp_rate_per_s;
         unsigned tcp_msl_ms;
         unsigned max_tcbs;     /* TCP connections of all states (0: 4096) */
-        unsigned tcp_synq_max; /* half-open children per listener (0: 128) */
+        unsigned tcp_synq_max; /* half-open children per listener (0: 1024) */
         unsigned max_socks;    /* open socket handles (default 1024) */
 };
 

@@ -9,7 +9,7 @@
 #include "stack/tcp/tcp.h"
 #include "stack/tcp/tcp_seq.h"
 
-#define TCP_SYNQ_MAX 128 /* half-open children per listener (SYN flood bound) */
+#define TCP_SYNQ_MAX 1024 /* half-open children per listener (SYN flood bound) */
 
 /* Parse and check one segment; counts and returns -EBADMSG for anything malformed. */
 static int

@@ -18,9 +18,10 @@
 
 #define ATK_PORT 80
 #define ATK_MSL_MS 1000
-#define ATK_FLOOD_PER_MS 5          /* 5,000 spoofed SYNs per second */
-#define ATK_FLOOD_MS 20000          /* for 20 s: 100,000 SYNs */
-#define ATK_SYNQ_BOUND 128          /* half-open children the victim may hold (tcp_input.c) */
+#define ATK_FLOOD_PER_MS 5 /* 5,000 spoofed SYNs per second */
+#define ATK_FLOOD_MS 20000 /* for 20 s: 100,000 SYNs */
+#define ATK_SYNQ_BOUND 128 /* half-open children the victim may hold (stack_config.tcp_synq_max)   \
+                            */
 #define ATK_CONNECT_MAX_US 5000000u /* a real client gets in within 5 s despite the flood */
 
 /* A TCP segment src:sport -> dst:dport in an Ethernet frame for end to (valid checksums). */
@@ -47,6 +48,7 @@ atk_net(uint64_t seed, uint32_t gw_b)
         struct simnet *net;
 
         cfg.base.tcp_msl_ms = ATK_MSL_MS;
+        cfg.base.tcp_synq_max = ATK_SYNQ_BOUND;
         cfg.base.log_level = LOG_ERROR;
         net = simnet_create(&cfg);
         CU_ASSERT_PTR_NOT_NULL_FATAL(net);

@@ -242,6 +242,7 @@ rfc4987_3_4_full_syn_queue_recycles_oldest_half_open(void)
         unsigned synacks = 0;
 
         tcpfx_init(&fx);
+        fx.s->cfg.tcp_synq_max = 128; /* the bound under test (stack_config; default 1024) */
         tcpfx_open(&fx, TCP_LISTEN);
         for (uint16_t i = 0; i < 128; i++) {
                 fx.pport = (uint16_t)(30000 + i);
