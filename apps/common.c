@@ -310,6 +310,10 @@ app_start(struct app *a)
         cfg.trace = a->o.trace;
         cfg.log_level = a->o.verbose > 1 ? LOG_DEBUG : LOG_WARN;
         cfg.dns_server = a->o.dns;
+        if (a->o.max_conns) { /* sockets and TCBs for that many, plus listeners and closing ones */
+                cfg.max_socks = a->o.max_conns + 64;
+                cfg.max_tcbs = 2 * a->o.max_conns + 64;
+        }
         a->s = stack_create(&cfg);
         if (!a->s) {
                 fprintf(stderr, "%s: cannot create the stack: out of memory\n", a->prog);

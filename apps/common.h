@@ -21,7 +21,8 @@ struct app_opts {
         const char *pcap;
         bool trace;
         bool stats;
-        bool offload; /* --offload: TAP with virtio header, checksum and TSO4 offloads */
+        unsigned max_conns; /* 0: the stack's defaults; else room for this many connections */
+        bool offload;       /* --offload: TAP with virtio header, checksum and TSO4 offloads */
         int verbose;
 };
 

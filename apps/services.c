@@ -10,7 +10,6 @@
 #include "stack/sock.h"
 
 #define SVC_MAX_LISTEN 8
-#define SVC_MAX_CONN 4096
 #define SVC_IN_MAX 16384
 
 struct svc_listener {
@@ -25,7 +24,7 @@ struct svc_conn {
         bool peer_eof, close_after_flush;
         uint8_t *out; /* bytes accepted for sending but not yet taken by the socket */
         size_t out_len, out_off;
-        char in[SVC_IN_MAX];
+        char *in; /* HTTP only: SVC_IN_MAX bytes of request, allocated on first use */
         size_t in_len;
         uint64_t chargen_pos;
 };
@@ -35,20 +34,44 @@ struct services {
         const char *http_dir;
         struct svc_listener ls[SVC_MAX_LISTEN];
         int n_ls;
-        struct svc_conn *conns[SVC_MAX_CONN];
-        int n_conns;
+        struct svc_conn **conns; /* grows by doubling up to max_conns */
+        int n_conns, cap_conns;
+        int max_conns;
+        int sockbuf; /* SNDBUF/RCVBUF for listeners, inherited by their connections; 0: default */
 };
 
 struct services *
-services_create(struct stack *s, const char *http_dir)
+services_create(struct stack *s, const char *http_dir, int max_conns, int sockbuf)
 {
         struct services *sv = calloc(1, sizeof(*sv));
 
         if (sv) {
                 sv->s = s;
                 sv->http_dir = http_dir;
+                sv->max_conns = max_conns > 0 ? max_conns : SVC_DEFAULT_MAX_CONNS;
+                sv->sockbuf = sockbuf;
         }
         return sv;
+}
+
+/* Room for one more connection: false at max_conns or when memory runs out. */
+static bool
+conns_reserve(struct services *sv)
+{
+        struct svc_conn **n;
+        int cap;
+
+        if (sv->n_conns >= sv->max_conns)
+                return false;
+        if (sv->n_conns < sv->cap_conns)
+                return true;
+        cap = sv->cap_conns ? sv->cap_conns * 2 : 64;
+        n = realloc(sv->conns, (size_t)cap * sizeof(*n));
+        if (!n)
+                return false;
+        sv->conns = n;
+        sv->cap_conns = cap;
+        return true;
 }
 
 static int
@@ -59,8 +82,12 @@ listen_one(struct services *sv, enum svc_kind kind, uint16_t port, bool udp)
 
         if (sd < 0)
                 return sd;
+        if (!udp && sv->sockbuf) {
+                sock_setopt(sv->s, sd, SOCK_OPT_SNDBUF, sv->sockbuf);
+                sock_setopt(sv->s, sd, SOCK_OPT_RCVBUF, sv->sockbuf);
+        }
         if ((rc = sock_bind(sv->s, sd, &local)) < 0 ||
-            (!udp && (rc = sock_listen(sv->s, sd, 128)) < 0)) {
+            (!udp && (rc = sock_listen(sv->s, sd, 1024)) < 0)) {
                 sock_close(sv->s, sd);
                 return rc;
         }
@@ -88,6 +115,7 @@ conn_free(struct services *sv, int i)
 
         sock_close(sv->s, c->sd);
         free(c->out);
+        free(c->in);
         free(c);
         sv->conns[i] = sv->conns[--sv->n_conns];
 }
@@ -157,7 +185,11 @@ conn_input(struct services *sv, struct svc_conn *c, const char *buf, size_t n)
         case SVC_CHARGEN:
                 break;
         case SVC_HTTP:
-                if (c->in_len + n > sizeof(c->in)) {
+                if (!c->in && !(c->in = malloc(SVC_IN_MAX))) {
+                        c->close_after_flush = true;
+                        return;
+                }
+                if (c->in_len + n > SVC_IN_MAX) {
                         c->close_after_flush = true; /* header section too large */
                         return;
                 }
@@ -225,7 +257,7 @@ accept_all(struct services *sv, struct svc_listener *l)
         int sd;
 
         while ((sd = sock_accept(sv->s, l->sd, &peer)) >= 0) {
-                struct svc_conn *c = sv->n_conns < SVC_MAX_CONN ? calloc(1, sizeof(*c)) : NULL;
+                struct svc_conn *c = conns_reserve(sv) ? calloc(1, sizeof(*c)) : NULL;
                 if (!c) {
                         sock_abort(sv->s, sd);
                         continue;
@@ -262,5 +294,6 @@ services_destroy(struct services *sv)
                 conn_free(sv, sv->n_conns - 1);
         for (int i = 0; i < sv->n_ls; i++)
                 sock_close(sv->s, sv->ls[i].sd);
+        free(sv->conns);
         free(sv);
 }

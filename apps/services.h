@@ -11,7 +11,11 @@ struct services;
 
 enum svc_kind { SVC_ECHO, SVC_DISCARD, SVC_CHARGEN, SVC_HTTP };
 
-struct services *services_create(struct stack *s, const char *http_dir);
+#define SVC_DEFAULT_MAX_CONNS 4096
+
+/* max_conns <= 0: SVC_DEFAULT_MAX_CONNS; sockbuf > 0 sets the TCP listeners' SNDBUF/RCVBUF,
+ * which their connections inherit (small buffers for many idle connections). */
+struct services *services_create(struct stack *s, const char *http_dir, int max_conns, int sockbuf);
 /* Listen on port for kind (TCP, and UDP for echo/discard). 0 or -errno. */
 int services_add(struct services *sv, enum svc_kind kind, uint16_t port);
 /* Accept, read and write whatever is ready; call after every stack_poll. */

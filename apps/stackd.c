@@ -11,41 +11,60 @@
 
 static const char usage[] =
     "usage: stackd [--echo PORT] [--discard PORT] [--chargen PORT] [--http DIR]\n"
-    "              [--http-port PORT] [stack options]\n"
+    "              [--http-port PORT] [--max-conns N] [--sockbuf BYTES] [stack options]\n"
     "Run the stack as a host on a TAP device until SIGINT or SIGTERM.\n"
     "  --echo PORT       RFC 862 echo service on TCP and UDP PORT\n"
     "  --discard PORT    RFC 863 discard service on TCP and UDP PORT\n"
     "  --chargen PORT    RFC 864 character generator on TCP PORT\n"
     "  --http DIR        serve the files under DIR over HTTP/1.1 (port 80)\n"
-    "  --http-port PORT  port of the HTTP server (default 80)\n";
+    "  --http-port PORT  port of the HTTP server (default 80)\n"
+    "  --max-conns N     room for N connections (default: 4096 in the services, 1024 sockets)\n"
+    "  --sockbuf BYTES   send and receive buffer of each service connection (4096..16M)\n";
 
-enum { OPT_ECHO = 3000, OPT_DISCARD, OPT_CHARGEN, OPT_HTTP, OPT_HTTP_PORT };
+enum {
+        OPT_ECHO = 3000,
+        OPT_DISCARD,
+        OPT_CHARGEN,
+        OPT_HTTP,
+        OPT_HTTP_PORT,
+        OPT_MAX_CONNS,
+        OPT_SOCKBUF
+};
 static const struct option stackd_longopts[] = {
     {"echo", required_argument, 0, OPT_ECHO},
     {"discard", required_argument, 0, OPT_DISCARD},
     {"chargen", required_argument, 0, OPT_CHARGEN},
     {"http", required_argument, 0, OPT_HTTP},
     {"http-port", required_argument, 0, OPT_HTTP_PORT},
+    {"max-conns", required_argument, 0, OPT_MAX_CONNS},
+    {"sockbuf", required_argument, 0, OPT_SOCKBUF},
     {0, 0, 0, 0},
 };
 
 struct stackd {
         long port[4]; /* by enum svc_kind; 0: off */
         const char *http_dir;
+        long max_conns, sockbuf; /* 0: defaults */
 };
 
 static int
-parse_port(const char *arg, long *out)
+parse_range(const char *arg, long lo, long hi, long *out)
 {
         char *end;
         long v;
 
         errno = 0;
         v = strtol(arg, &end, 10);
-        if (errno || *end || end == arg || v < 1 || v > 65535)
+        if (errno || *end || end == arg || v < lo || v > hi)
                 return -1;
         *out = v;
         return 0;
+}
+
+static int
+parse_port(const char *arg, long *out)
+{
+        return parse_range(arg, 1, 65535, out);
 }
 
 static int
@@ -63,6 +82,10 @@ on_opt(void *ctx, int opt, const char *arg)
                 return parse_port(arg, &d->port[SVC_CHARGEN]);
         case OPT_HTTP_PORT:
                 return parse_port(arg, &d->port[SVC_HTTP]);
+        case OPT_MAX_CONNS:
+                return parse_range(arg, 1, 10000000, &d->max_conns);
+        case OPT_SOCKBUF:
+                return parse_range(arg, 4096, 16 << 20, &d->sockbuf);
         case OPT_HTTP:
                 if (stat(arg, &st) < 0 || !S_ISDIR(st.st_mode)) {
                         fprintf(stderr, "stackd: --http '%s' is not a directory\n", arg);
@@ -111,9 +134,10 @@ main(int argc, char **argv)
         idx = app_parse(&a, argc, argv, "", stackd_longopts, on_opt, &d, usage);
         if (idx != argc)
                 app_die_usage(&a, usage, "unexpected argument '%s'", argv[idx]);
+        a.o.max_conns = (unsigned)d.max_conns;
         app_catch_signals(); /* SIGUSR1: stats, printed from app_wait */
         app_start(&a);
-        sv = services_create(a.s, d.http_dir);
+        sv = services_create(a.s, d.http_dir, (int)d.max_conns, (int)d.sockbuf);
         if (!sv) {
                 fprintf(stderr, "stackd: out of memory\n");
                 return 1;

@@ -175,7 +175,7 @@ done
 reap_stale
 
 if [[ -n "$QUICK" ]]; then
-	IPERF_S=2 BULK=200000000 SCALE=200000000 SEQ_N=500 CONC_N=1000 IDLE_N="1000" MB=4
+	IPERF_S=2 BULK=200000000 SCALE=200000000 SEQ_N=500 CONC_N=1000 IDLE_N="1000 10000" MB=4
 else
 	IPERF_S=5 BULK=1000000000 SCALE=1000000000 SEQ_N=2000 CONC_N=3000 IDLE_N="1000 10000 100000" MB=16
 fi
@@ -339,7 +339,7 @@ progress "RSS with idle connections: $IDLE_N"
 for i in $(seq 11 18); do
 	ip -n "$PFX-s" addr add "10.0.0.$i/24" dev tap0
 done
-stackd_up "$TMP/stackd-idle.log" --discard 9
+stackd_up "$TMP/stackd-idle.log" --discard 9 --max-conns 110000 --sockbuf 4096 # issue 7: 4 KB buffers
 put idle_rss0_kb "$(rss_kb "$SD_PID")"
 for n in $IDLE_N; do
 	bg s "$TMP/idle-$n.log" "$BB/loadgen" idle 10.0.0.2:9 "$n" 10.0.0.11 8
