@@ -45,6 +45,9 @@ case_stackd_bad_options() {
 	expect_match "$T_OUT" "'--bogus'" "unknown option message"
 	expect_usage_error stackd --ip
 	expect_usage_error stackd extra-argument
+	expect_usage_error stackd --max-conns 0
+	expect_usage_error stackd --sockbuf 100
+	expect_usage_error stackd --sockbuf 4k
 }
 
 case_ping_bad_options() {
