@@ -341,22 +341,40 @@ for i in $(seq 11 18); do
 done
 stackd_up "$TMP/stackd-idle.log" --discard 9 --max-conns 110000 --sockbuf 4096 # issue 7: 4 KB buffers
 put idle_rss0_kb "$(rss_kb "$SD_PID")"
+# One loadgen holds at most IDLE_PER connections (the open-file hard limit may be as low as
+# 20,000 here), one source address each, so 100k take eight processes.
+IDLE_PER=12500
 for n in $IDLE_N; do
-	bg s "$TMP/idle-$n.log" "$BB/loadgen" idle 10.0.0.2:9 "$n" 10.0.0.11 8
-	ipid=$BG_PID
-	for _ in $(seq 600); do # up to 60 s
-		grep -q established "$TMP/idle-$n.log" && break
-		kill -0 "$ipid" 2>/dev/null || break
+	parts=$(((n + IDLE_PER - 1) / IDLE_PER))
+	ipids=()
+	for p in $(seq 0 $((parts - 1))); do
+		bg s "$TMP/idle-$n-$p.log" "$BB/loadgen" idle 10.0.0.2:9 "$((n / parts))" \
+			"10.0.0.$((11 + p % 8))" 1
+		ipids+=("$BG_PID")
+	done
+	for _ in $(seq 1200); do # up to 120 s
+		done_n=0
+		for p in $(seq 0 $((parts - 1))); do
+			if grep -q established "$TMP/idle-$n-$p.log" ||
+				! kill -0 "${ipids[$p]}" 2>/dev/null; then
+				done_n=$((done_n + 1))
+			fi
+		done
+		((done_n == parts)) && break
 		sleep 0.1
 	done
-	est=$(sed -n 's/^established=\([0-9]*\).*/\1/p' "$TMP/idle-$n.log")
+	est=0
+	for p in $(seq 0 $((parts - 1))); do
+		e=$(sed -n 's/^established=\([0-9]*\).*/\1/p' "$TMP/idle-$n-$p.log")
+		est=$((est + ${e:-0}))
+	done
 	sleep 0.5 # let the stack settle (delayed ACKs, accept queue)
-	put "idle_${n}_established" "${est:-0}"
+	put "idle_${n}_established" "$est"
 	put "idle_${n}_rss_kb" "$(rss_kb "$SD_PID")"
-	stop_pid "$ipid"
+	for p in "${ipids[@]}"; do stop_pid "$p"; done
 	sleep 0.5
-	if [[ "${est:-0}" -lt "$n" ]]; then
-		say "only ${est:-0} of $n idle connections established; larger counts skipped"
+	if [[ "$est" -lt "$n" ]]; then
+		say "only $est of $n idle connections established; larger counts skipped"
 		break
 	fi
 done
