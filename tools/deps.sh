@@ -43,9 +43,8 @@ nftables         cmd:nft
 iperf3           cmd:iperf3
 jq               cmd:jq
 libclang-rt-dev? pkg
-iperf3           cmd:iperf3
-jq               cmd:jq
 gnuplot-nox?     cmd:gnuplot
+ethtool          cmd:ethtool
 python3-scapy    file:/usr/lib/python3/dist-packages/scapy/__init__.py
 hping3           cmd:hping3
 "
