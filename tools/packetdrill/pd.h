@@ -97,6 +97,9 @@ int pd_parse_flags(const char *flags, struct pd_config *cfg);
 /* pd_sock.c: descriptors. */
 /* The socket handle behind fd, or -1 (errno EBADF). */
 int pd_sd(struct pd *pd, int fd);
+/* The common failure of a call on fd: -1 with errno ENOSYS (no stack: pd is NULL) or
+ * EBADF (not one of our sockets; releases the lock pd_enter took). */
+int pd_fail_fd(struct pd *pd);
 static inline int
 pd_fd_of(int sd)
 {

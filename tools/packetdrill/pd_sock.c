@@ -65,6 +65,12 @@ pd_done(struct pd *pd, int r)
 }
 
 int
+pd_fail_fd(struct pd *pd)
+{
+        return pd ? pd_done(pd, -EBADF) : -1;
+}
+
+int
 pd_socket(void *ud, int domain, int type, int protocol)
 {
         struct pd *pd = pd_enter(ud);
@@ -103,10 +109,8 @@ pd_bind(void *ud, int fd, const struct sockaddr *addr, socklen_t len)
         struct sock_addr a;
         int sd, r;
 
-        if (!pd)
-                return -1;
-        if ((sd = pd_sd(pd, fd)) < 0)
-                return pd_done(pd, -EBADF);
+        if (!pd || (sd = pd_sd(pd, fd)) < 0)
+                return pd_fail_fd(pd);
         r = pd_addr_in(addr, len, &a);
         if (r == 0)
                 r = sock_bind(pd->s, sd, &a);
@@ -119,10 +123,8 @@ pd_listen(void *ud, int fd, int backlog)
         struct pd *pd = pd_enter(ud);
         int sd;
 
-        if (!pd)
-                return -1;
-        if ((sd = pd_sd(pd, fd)) < 0)
-                return pd_done(pd, -EBADF);
+        if (!pd || (sd = pd_sd(pd, fd)) < 0)
+                return pd_fail_fd(pd);
         return pd_done(pd, sock_listen(pd->s, sd, backlog));
 }
 
@@ -133,10 +135,8 @@ pd_accept(void *ud, int fd, struct sockaddr *addr, socklen_t *len)
         struct sock_addr peer;
         int sd, r;
 
-        if (!pd)
-                return -1;
-        if ((sd = pd_sd(pd, fd)) < 0)
-                return pd_done(pd, -EBADF);
+        if (!pd || (sd = pd_sd(pd, fd)) < 0)
+                return pd_fail_fd(pd);
         while ((r = sock_accept(pd->s, sd, &peer)) == -EAGAIN && !pd->fds[sd].nonblock) {
                 pd_wait(pd);
                 if (pd_sd(pd, fd) != sd) /* closed under us by the other thread */
@@ -176,10 +176,8 @@ pd_connect(void *ud, int fd, const struct sockaddr *addr, socklen_t len)
         struct sock_addr a;
         int sd, r;
 
-        if (!pd)
-                return -1;
-        if ((sd = pd_sd(pd, fd)) < 0)
-                return pd_done(pd, -EBADF);
+        if (!pd || (sd = pd_sd(pd, fd)) < 0)
+                return pd_fail_fd(pd);
         r = pd_addr_in(addr, len, &a);
         if (r == 0)
                 r = sock_connect(pd->s, sd, &a);
@@ -197,10 +195,8 @@ pd_shutdown(void *ud, int fd, int how)
         struct pd *pd = pd_enter(ud);
         int sd;
 
-        if (!pd)
-                return -1;
-        if ((sd = pd_sd(pd, fd)) < 0)
-                return pd_done(pd, -EBADF);
+        if (!pd || (sd = pd_sd(pd, fd)) < 0)
+                return pd_fail_fd(pd);
         return pd_done(pd, sock_shutdown(pd->s, sd, how));
 }
 
@@ -211,10 +207,8 @@ pd_close(void *ud, int fd)
         struct pd_fd *f;
         int sd;
 
-        if (!pd)
-                return -1;
-        if ((sd = pd_sd(pd, fd)) < 0)
-                return pd_done(pd, -EBADF);
+        if (!pd || (sd = pd_sd(pd, fd)) < 0)
+                return pd_fail_fd(pd);
         f = &pd->fds[sd];
         /* SO_LINGER on with a zero timeout: close is an ABORT, the peer gets a RST (as Linux). */
         if (!f->udp && f->linger_on && f->linger_s == 0)
