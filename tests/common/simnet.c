@@ -282,3 +282,22 @@ simnet_take_frame(struct simnet *net, enum simlink_end from, uint16_t ethertype,
         }
         return n < 0 ? n : 0;
 }
+
+struct simnet *
+simnet_create_peer_known(void)
+{
+        static const uint8_t mac_zero[6];
+        struct simnet_config cfg = {.one_stack = true};
+        struct simnet *net = simnet_create(&cfg);
+        uint8_t f[64];
+        size_t n;
+
+        if (!net)
+                return NULL;
+        n = simnet_build_arp(f, sizeof(f), eth_broadcast, ARP_OP_REQUEST, simnet_mac_b,
+                             SIMNET_ADDR_B, mac_zero, SIMNET_ADDR_A);
+        simnet_inject(net, SIMLINK_A, f, n);
+        simnet_poll(net);
+        simlink_flush(net->link, SIMLINK_A);
+        return net;
+}

@@ -41,6 +41,9 @@ struct simnet {
 struct simnet *simnet_create(const struct simnet_config *cfg);
 /* Same with defaults and the given seed (0: random). */
 struct simnet *simnet_create_seed(uint64_t seed);
+/* one_stack: only A, which already knows B's MAC (from a request B sent), so A's replies
+ * leave at once; the request's reply is flushed. NULL on failure. */
+struct simnet *simnet_create_peer_known(void);
 /* CU_ASSERTs that neither stack holds a packet buffer (leak check), then frees everything.
  * Returns the number of packets that were still in use. */
 unsigned simnet_destroy(struct simnet *net);

@@ -18,27 +18,8 @@
 #define IP0 ETH_HDR_LEN
 #define ICMP0 (ETH_HDR_LEN + IPV4_HDR_LEN)
 
-static const uint8_t mac_zero[6];
 static uint8_t frame[8192];
 static uint8_t data[8192];
-
-static struct simnet *
-peer_known(void)
-{
-        struct simnet_config cfg = {.one_stack = true};
-        struct simnet *net = simnet_create(&cfg);
-        uint8_t f[64];
-        size_t n;
-
-        if (!net)
-                return NULL;
-        n = simnet_build_arp(f, sizeof(f), eth_broadcast, ARP_OP_REQUEST, simnet_mac_b,
-                             SIMNET_ADDR_B, mac_zero, SIMNET_ADDR_A);
-        simnet_inject(net, SIMLINK_A, f, n);
-        simnet_poll(net);
-        simlink_flush(net->link, SIMLINK_A);
-        return net;
-}
 
 static void
 inject_poll(struct simnet *net, size_t len)
@@ -80,7 +61,7 @@ unknown_proto(uint32_t src, uint32_t dst, size_t len)
 static void
 rfc792_echo_reply_mirrors_request(void)
 {
-        struct simnet *net = peer_known();
+        struct simnet *net = simnet_create_peer_known();
         struct simnet_ipv4 ip = {.src = SIMNET_ADDR_B, .dst = SIMNET_ADDR_A};
         size_t n;
         int got;
@@ -110,7 +91,7 @@ rfc792_echo_reply_mirrors_request(void)
 static void
 rfc1122_3_2_2_6_large_fragmented_echo_answered(void)
 {
-        struct simnet *net = peer_known();
+        struct simnet *net = simnet_create_peer_known();
         static uint8_t msg[4008], out[4008];
         struct icmp_hdr ih = {.type = ICMP_ECHO_REQUEST, .id = 9, .seq = 9};
         size_t got = 0;
@@ -150,7 +131,7 @@ rfc1122_3_2_2_6_large_fragmented_echo_answered(void)
 static void
 rfc1122_3_2_2_1_protocol_unreachable_for_unknown_protocol(void)
 {
-        struct simnet *net = peer_known();
+        struct simnet *net = simnet_create_peer_known();
         static uint8_t sent[2048];
         size_t n;
         int got;
@@ -175,7 +156,7 @@ rfc1122_3_2_2_1_protocol_unreachable_for_unknown_protocol(void)
 static void
 rfc1812_4_3_2_8_icmp_errors_rate_limited(void)
 {
-        struct simnet *net = peer_known();
+        struct simnet *net = simnet_create_peer_known();
         unsigned first, second;
 
         CU_ASSERT_FATAL(net != NULL);
@@ -198,7 +179,7 @@ rfc1812_4_3_2_8_icmp_errors_rate_limited(void)
 static void
 rfc1122_3_2_2_no_error_about_broadcast(void)
 {
-        struct simnet *net = peer_known();
+        struct simnet *net = simnet_create_peer_known();
 
         CU_ASSERT_FATAL(net != NULL);
         inject_poll(net, unknown_proto(SIMNET_ADDR_B, 0x0a0000ffu, 8));
@@ -240,7 +221,7 @@ rfc1122_3_2_2_no_error_about_icmp_error(void)
 {
         static const uint8_t errors[] = {ICMP_DEST_UNREACH, ICMP_SOURCE_QUENCH, ICMP_REDIRECT,
                                          ICMP_TIME_EXCEEDED, ICMP_PARAM_PROBLEM};
-        struct simnet *net = peer_known();
+        struct simnet *net = simnet_create_peer_known();
 
         CU_ASSERT_FATAL(net != NULL);
         for (size_t i = 0; i < sizeof(errors); i++)
@@ -284,7 +265,7 @@ quoted_echo(uint8_t *q, uint8_t ihl_words)
 static void
 rfc1122_3_2_2_error_with_truncated_quote_dropped(void)
 {
-        struct simnet *net = peer_known();
+        struct simnet *net = simnet_create_peer_known();
         uint8_t q[128];
         size_t qn;
 
@@ -316,7 +297,7 @@ rfc1122_3_2_2_error_with_truncated_quote_dropped(void)
 static void
 rfc1122_3_2_2_errors_not_about_us_and_quench_ignored(void)
 {
-        struct simnet *net = peer_known();
+        struct simnet *net = simnet_create_peer_known();
         uint8_t q[128];
         size_t qn = quoted_echo(q, 5);
 
@@ -339,7 +320,7 @@ rfc1122_3_2_2_errors_not_about_us_and_quench_ignored(void)
 static void
 rfc792_bad_checksum_and_short_message_dropped(void)
 {
-        struct simnet *net = peer_known();
+        struct simnet *net = simnet_create_peer_known();
         struct simnet_ipv4 ip = {.src = SIMNET_ADDR_B, .dst = SIMNET_ADDR_A};
         size_t n;
 

@@ -21,25 +21,6 @@ static const uint8_t mac_zero[6];
 static uint8_t frame[BIG];
 static uint8_t msg[BIG];
 
-/* One stack that already knows B's MAC, so its replies leave at once. */
-static struct simnet *
-peer_known(void)
-{
-        struct simnet_config cfg = {.one_stack = true};
-        struct simnet *net = simnet_create(&cfg);
-        uint8_t f[64];
-        size_t n;
-
-        if (!net)
-                return NULL;
-        n = simnet_build_arp(f, sizeof(f), eth_broadcast, ARP_OP_REQUEST, simnet_mac_b,
-                             SIMNET_ADDR_B, mac_zero, SIMNET_ADDR_A);
-        simnet_inject(net, SIMLINK_A, f, n);
-        simnet_poll(net);
-        simlink_flush(net->link, SIMLINK_A);
-        return net;
-}
-
 static unsigned
 take_all(struct simnet *net, uint8_t proto)
 {
@@ -72,7 +53,7 @@ inject_poll(struct simnet *net, size_t len)
 static void
 ipv4_valid_echo_answered(void)
 {
-        struct simnet *net = peer_known();
+        struct simnet *net = simnet_create_peer_known();
 
         CU_ASSERT_FATAL(net != NULL);
         inject_poll(net, echo_frame(SIMNET_ADDR_B, SIMNET_ADDR_A, 32));
@@ -97,7 +78,7 @@ expect_drop(struct simnet *net, size_t len, const char *counter)
 static void
 rfc1122_3_2_1_malformed_headers_dropped_and_counted(void)
 {
-        struct simnet *net = peer_known();
+        struct simnet *net = simnet_create_peer_known();
         size_t n;
 
         CU_ASSERT_FATAL(net != NULL);
@@ -149,7 +130,7 @@ rfc1122_3_2_1_3_bad_source_dropped(void)
 {
         static const uint32_t bad[] = {0xffffffffu, 0x0a0000ffu, 0xe0000001u,
                                        0xefffffffu, 0x7f000001u, SIMNET_ADDR_A};
-        struct simnet *net = peer_known();
+        struct simnet *net = simnet_create_peer_known();
 
         CU_ASSERT_FATAL(net != NULL);
         for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
@@ -162,7 +143,7 @@ rfc1122_3_2_1_3_bad_source_dropped(void)
 static void
 rfc1122_3_2_1_3_not_for_us_dropped_broadcast_accepted(void)
 {
-        struct simnet *net = peer_known();
+        struct simnet *net = simnet_create_peer_known();
 
         CU_ASSERT_FATAL(net != NULL);
         expect_drop(net, echo_frame(SIMNET_ADDR_B, 0x0a000009u, 16), "ip.drop_not_for_us");
@@ -180,7 +161,7 @@ rfc1122_3_2_1_3_not_for_us_dropped_broadcast_accepted(void)
 static void
 rfc791_header_options_skipped(void)
 {
-        struct simnet *net = peer_known();
+        struct simnet *net = simnet_create_peer_known();
         static uint8_t opt[2048];
         size_t n;
 
@@ -204,7 +185,7 @@ rfc791_header_options_skipped(void)
 static void
 rfc894_ethernet_padding_trimmed(void)
 {
-        struct simnet *net = peer_known();
+        struct simnet *net = simnet_create_peer_known();
         size_t n;
         int got;
 
@@ -272,7 +253,7 @@ collect_reply(struct simnet *net, uint8_t *out)
 static void
 rfc791_reassembly_out_of_order_and_reply_fragmented(void)
 {
-        struct simnet *net = peer_known();
+        struct simnet *net = simnet_create_peer_known();
         static uint8_t reply[BIG];
         size_t len = echo_msg(3000, 5);
 
@@ -295,7 +276,7 @@ rfc791_reassembly_out_of_order_and_reply_fragmented(void)
 static void
 rfc791_duplicate_fragment_harmless(void)
 {
-        struct simnet *net = peer_known();
+        struct simnet *net = simnet_create_peer_known();
         size_t len = echo_msg(2000, 6);
 
         CU_ASSERT_FATAL(net != NULL);
@@ -316,7 +297,7 @@ rfc791_duplicate_fragment_harmless(void)
 static void
 teardrop_overlapping_fragments_rejected(void)
 {
-        struct simnet *net = peer_known();
+        struct simnet *net = simnet_create_peer_known();
         size_t len = echo_msg(2000, 7);
 
         CU_ASSERT_FATAL(net != NULL);
@@ -337,7 +318,7 @@ teardrop_overlapping_fragments_rejected(void)
 static void
 ping_of_death_over_65535_rejected(void)
 {
-        struct simnet *net = peer_known();
+        struct simnet *net = simnet_create_peer_known();
 
         CU_ASSERT_FATAL(net != NULL);
         memset(msg, 0x41, BIG);
@@ -362,7 +343,7 @@ ping_of_death_over_65535_rejected(void)
 static void
 rfc791_fragment_not_multiple_of_8_dropped(void)
 {
-        struct simnet *net = peer_known();
+        struct simnet *net = simnet_create_peer_known();
 
         CU_ASSERT_FATAL(net != NULL);
         echo_msg(100, 10);
@@ -383,7 +364,7 @@ never(void *ctx)
 static void
 rfc1122_3_3_2_reassembly_timeout_frees(void)
 {
-        struct simnet *net = peer_known();
+        struct simnet *net = simnet_create_peer_known();
 
         CU_ASSERT_FATAL(net != NULL);
         echo_msg(2000, 11);
@@ -409,7 +390,7 @@ rfc1122_3_3_2_reassembly_timeout_frees(void)
 static void
 reassembly_memory_bound_evicts_oldest(void)
 {
-        struct simnet *net = peer_known();
+        struct simnet *net = simnet_create_peer_known();
         size_t len = echo_msg(2000, 12);
 
         CU_ASSERT_FATAL(net != NULL);
@@ -500,7 +481,7 @@ ping_id_to(struct simnet *net, uint32_t dst)
 static void
 rfc7739_ip_ids_per_destination_not_global(void)
 {
-        struct simnet *net = peer_known();
+        struct simnet *net = simnet_create_peer_known();
         uint16_t x0, x1, y0, prev = 0;
         unsigned sequential = 0;
 
@@ -530,7 +511,7 @@ rfc7739_ip_ids_per_destination_not_global(void)
 static void
 rfc791_output_fragmentation_to_mtu(void)
 {
-        struct simnet *net = peer_known();
+        struct simnet *net = simnet_create_peer_known();
         static uint8_t out[BIG];
         static uint8_t data[5000];
         int n;
