@@ -48,38 +48,12 @@ stackd_stats() {
 	sleep 0.2
 }
 
-# A paced echo client (RFC 862): N KB in 32 KB chunks over about SECS seconds, reading the
-# echo meanwhile; prints the sha256 and length sent and received.
-ECHO_CLIENT='
-import hashlib, random, socket, sys, threading, time
-n, secs = int(sys.argv[1]) << 10, float(sys.argv[2])
-data = random.Random(862).randbytes(n)
-s = socket.create_connection(("10.0.0.2", 7), timeout=30)
-def send():
-    chunk, t0 = 32768, time.time()
-    for i in range(0, n, chunk):
-        s.sendall(data[i:i + chunk])
-        time.sleep(max(0.0, t0 + secs * (i + chunk) / n - time.time()))
-    s.shutdown(socket.SHUT_WR)
-th = threading.Thread(target=send)
-th.start()
-h, got = hashlib.sha256(), 0
-while True:
-    b = s.recv(1 << 16)
-    if not b:
-        break
-    h.update(b)
-    got += len(b)
-th.join()
-print("sent", hashlib.sha256(data).hexdigest(), n)
-print("echo", h.hexdigest(), got)
-'
 
 # echo_start KB SECS: the echo client in the background (log $T_TMP/echo.$BASHPID); waits for
 # its connection and sets ECHO_PID and ECHO_PORT (the kernel's port, from ss).
 echo_start() {
 	ECHO_LOG=$T_TMP/echo.$BASHPID
-	bg_start "$ns" "$ECHO_LOG" python3 -c "$ECHO_CLIENT" "$1" "$2"
+	bg_start "$ns" "$ECHO_LOG" python3 "$T_ROOT/tests/netns/echo_client.py" "$1" "$2"
 	ECHO_PID=$BG_PID
 	wait_for 5 bash -c "[[ -n \$(ip netns exec '$ns' ss -Htn state established dst 10.0.0.2:7) ]]" ||
 		fail "echo connection not established"

@@ -24,31 +24,6 @@ kernel_has_netem() {
 		ip netns exec "$1" tc qdisc del dev "$2" root 2>/dev/null
 }
 
-# The kernel's client: send N KB of seeded random bytes to 10.0.0.2:7 while reading the
-# echo; print the sha256 of what was sent and of what came back, and the seconds taken.
-ECHO_CLIENT='
-import hashlib, random, socket, sys, threading, time
-n = int(sys.argv[1]) << 10
-data = random.Random(6).randbytes(n)
-s = socket.create_connection(("10.0.0.2", 7), timeout=120)
-t0 = time.time()
-def send():
-    s.sendall(data)
-    s.shutdown(socket.SHUT_WR)
-th = threading.Thread(target=send)
-th.start()
-h, got = hashlib.sha256(), 0
-while True:
-    b = s.recv(1 << 16)
-    if not b:
-        break
-    h.update(b)
-    got += len(b)
-th.join()
-print("sent", hashlib.sha256(data).hexdigest(), n)
-print("echo", h.hexdigest(), got)
-print("seconds %.1f" % (time.time() - t0))
-'
 
 # netem_echo DIRS KB: impair (DIRS host: host->stack; both) and echo KB each way.
 netem_echo() {
@@ -73,7 +48,7 @@ netem_echo() {
 	fi
 	BIN=$NETEM_BIN stackd_start "$ns" --iface tap0 --ip 10.0.0.2/24 --echo 7 --stats ${NETEM_PCAP:+--pcap "$NETEM_PCAP"}
 	ns_exec "$ns" ping -c 1 -W 5 10.0.0.2 >/dev/null || ns_exec "$ns" ping -c 3 -W 5 10.0.0.2
-	out=$(ns_exec "$ns" python3 -c "$ECHO_CLIENT" "$kb")
+	out=$(ns_exec "$ns" python3 "$T_ROOT/tests/netns/echo_client.py" "$kb")
 	echo "$out"
 	sent=$(awk '$1 == "sent" {print $2, $3}' <<<"$out")
 	echo=$(awk '$1 == "echo" {print $2, $3}' <<<"$out")
