@@ -19,7 +19,13 @@
 
 #define LG_MAX_FLOWS 1024
 #define LG_CHUNK 65536
-#define LG_CONNECT_INFLIGHT 512 /* idle mode: connects outstanding at once */
+/* idle mode: connects in flight per process by default. The sum over all loadgen processes
+ * must stay below the server's SYN queue (1024 half-open per listener in the stack; beyond
+ * it the oldest is recycled, RFC 4987 3.4, and its ACK then meets a RST) and the TAP's
+ * transmit queue (txqueuelen 1000: beyond it the kernel drops SYNs and retries after 1 s). */
+#define LG_IDLE_WINDOW 64
+#define LG_IDLE_MAX_FAILED 64 /* idle mode: stop after this many failed connects */
+#define LG_CONNECT_TIMEOUT 30 /* seconds: SYN retries at 1, 3, 7 and 15 s fit */
 
 static volatile sig_atomic_t lg_stop;
 
@@ -245,31 +251,83 @@ cmd_http(const struct sockaddr_in *dst, const char *path, int count, int conc)
         return ok == count ? 0 : 1;
 }
 
-/* Wait until the connect of every fd in p[0..n) finished; returns how many succeeded. */
-static int
-connect_wait(struct pollfd *p, int n)
-{
-        int ok = 0, pending = n;
-        double deadline = now_s() + 5;
+struct idle_run {
+        int *fds;         /* every socket made, in order */
+        struct pollfd *p; /* the connects in flight, one slot each */
+        double *t0;       /* when each slot's connect started */
+        int made, inflight, connected, failed;
+};
 
-        while (pending > 0 && now_s() < deadline && !lg_stop) {
-                if (poll(p, (nfds_t)n, 1000) < 0)
-                        break;
-                for (int i = 0; i < n; i++) {
-                        int err = 0;
-                        socklen_t len = sizeof(err);
-                        if (p[i].fd < 0 || !p[i].revents)
-                                continue;
-                        getsockopt(p[i].fd, SOL_SOCKET, SO_ERROR, &err, &len);
-                        ok += err == 0;
-                        pending--;
-                        p[i].fd = -p[i].fd - 1; /* done: ignored by poll from now on */
+/* A connect in slot i finished (err 0: connected) or timed out: free the slot. */
+static void
+idle_done(struct idle_run *r, int i, int err)
+{
+        if (err == 0)
+                r->connected++;
+        else
+                r->failed++;
+        r->p[i].fd = -1;
+        r->inflight--;
+}
+
+/* Check the slots after a poll: finished connects and those past LG_CONNECT_TIMEOUT. */
+static void
+idle_reap(struct idle_run *r, int window, double now)
+{
+        for (int i = 0; i < window; i++) {
+                int err = 0;
+                socklen_t len = sizeof(err);
+
+                if (r->p[i].fd < 0)
+                        continue;
+                if (r->p[i].revents) {
+                        getsockopt(r->p[i].fd, SOL_SOCKET, SO_ERROR, &err, &len);
+                        idle_done(r, i, err);
+                } else if (now - r->t0[i] > LG_CONNECT_TIMEOUT) {
+                        idle_done(r, i, ETIMEDOUT);
                 }
         }
-        for (int i = 0; i < n; i++)
-                if (p[i].fd < 0)
-                        p[i].fd = -p[i].fd - 1;
-        return ok;
+}
+
+/* Open connects into free slots while there is room; false when a socket cannot be made. */
+static bool
+idle_fill(struct idle_run *r, const struct sockaddr_in *dst, int n, int window, uint32_t src,
+          int nsrc, double now)
+{
+        for (int i = 0; i < window && r->made < n && r->inflight < window; i++) {
+                int fd;
+
+                if (r->p[i].fd >= 0)
+                        continue;
+                fd = connect_nb(dst, src + (uint32_t)(r->made % nsrc));
+                if (fd < 0) {
+                        fprintf(stderr, "loadgen: socket %d: %s\n", r->made, strerror(-fd));
+                        return false;
+                }
+                r->fds[r->made++] = fd;
+                r->p[i] = (struct pollfd){.fd = fd, .events = POLLOUT};
+                r->t0[i] = now;
+                r->inflight++;
+        }
+        return true;
+}
+
+/* How many of the connected sockets are still ESTABLISHED (a connect that completed can
+ * still be reset afterwards, e.g. when the server dropped its half-open TCB). */
+static int
+idle_count_established(const int *fds, int n)
+{
+        int est = 0;
+
+        for (int i = 0; i < n; i++) {
+                struct tcp_info ti;
+                socklen_t len = sizeof(ti);
+
+                if (getsockopt(fds[i], IPPROTO_TCP, TCP_INFO, &ti, &len) == 0 &&
+                    ti.tcpi_state == TCP_ESTABLISHED)
+                        est++;
+        }
+        return est;
 }
 
 static void
@@ -284,51 +342,61 @@ close_all(int *fds, int n)
         }
 }
 
-/* idle: hold N established connections, sources cycling over NSRC addresses from SRC. */
+/* idle: hold N established connections, sources cycling over NSRC addresses from SRC, with
+ * at most WINDOW connects in flight (a sliding window: a new one starts as one finishes).
+ * Stops early after LG_IDLE_MAX_FAILED failed connects (the server refuses or drops). */
 static int
-cmd_idle(const struct sockaddr_in *dst, int n, uint32_t src, int nsrc)
+cmd_idle(const struct sockaddr_in *dst, int n, uint32_t src, int nsrc, int window)
 {
-        struct pollfd *p = calloc((size_t)n, sizeof(*p));
-        int *fds = calloc((size_t)n, sizeof(*fds)), made = 0, ok = 0;
+        struct idle_run r = {.fds = calloc((size_t)n, sizeof(int)),
+                             .p = calloc((size_t)window, sizeof(struct pollfd)),
+                             .t0 = calloc((size_t)window, sizeof(double))};
         struct rlimit rl = {.rlim_cur = (rlim_t)n + 64, .rlim_max = (rlim_t)n + 64};
+        double t0 = now_s(), secs;
+        bool no_fd = false;
+        int est;
 
-        if (!p || !fds || setrlimit(RLIMIT_NOFILE, &rl) < 0) {
+        if (!r.fds || !r.p || !r.t0 || setrlimit(RLIMIT_NOFILE, &rl) < 0) {
                 fprintf(stderr, "loadgen: cannot allow %d open files\n", n);
                 return 1;
         }
-        while (made < n && !lg_stop) {
-                int batch = n - made < LG_CONNECT_INFLIGHT ? n - made : LG_CONNECT_INFLIGHT,
-                    got = 0, est;
-                for (int i = 0; i < batch; i++) {
-                        int fd = connect_nb(dst, src + (uint32_t)((made + i) % nsrc));
-                        if (fd < 0)
-                                break;
-                        fds[made + got] = fd;
-                        p[got++] = (struct pollfd){.fd = fd, .events = POLLOUT};
-                }
-                est = connect_wait(p, got);
-                ok += est;
-                made += got;
-                if (got < batch || est < got) /* the server refuses or drops: stop here */
+        for (int i = 0; i < window; i++)
+                r.p[i].fd = -1;
+        while (!lg_stop) {
+                bool more = !no_fd && r.made < n && r.failed < LG_IDLE_MAX_FAILED;
+
+                if (more && !idle_fill(&r, dst, n, window, src, nsrc, now_s()))
+                        no_fd = true;
+                if (!r.inflight && (!more || no_fd))
                         break;
+                if (poll(r.p, (nfds_t)window, 100) < 0 && errno != EINTR)
+                        break;
+                idle_reap(&r, window, now_s());
         }
-        printf("established=%d of %d\n", ok, n);
+        secs = now_s() - t0;
+        /* Resets provoked by the last connects arrive within a few RTTs. */
+        usleep(500000);
+        est = idle_count_established(r.fds, r.made);
+        printf("established=%d of %d connected=%d failed=%d secs=%.3f\n", est, n, r.connected,
+               r.failed, secs);
         fflush(stdout);
         while (!lg_stop)
                 pause(); /* hold until SIGTERM */
-        close_all(fds, made);
-        free(p);
-        free(fds);
-        return ok == n ? 0 : 1;
+        close_all(r.fds, r.made);
+        free(r.p);
+        free(r.t0);
+        free(r.fds);
+        return est == n ? 0 : 1;
 }
 
 static int
 usage(void)
 {
-        fprintf(stderr,
-                "usage: loadgen send|recv HOST:PORT BYTES [FLOWS]\n"
-                "       loadgen http HOST:PORT PATH COUNT [CONCURRENCY]\n"
-                "       loadgen idle HOST:PORT N SRC_FIRST [NSRC]   (holds until SIGTERM)\n");
+        fprintf(
+            stderr,
+            "usage: loadgen send|recv HOST:PORT BYTES [FLOWS]\n"
+            "       loadgen http HOST:PORT PATH COUNT [CONCURRENCY]\n"
+            "       loadgen idle HOST:PORT N SRC_FIRST [NSRC [WINDOW]]   (holds until SIGTERM)\n");
         return 2;
 }
 
@@ -359,10 +427,12 @@ main(int argc, char **argv)
         }
         if (strcmp(argv[1], "idle") == 0 && argc >= 5) {
                 struct in_addr a;
-                int n = atoi(argv[3]), nsrc = argc > 5 ? atoi(argv[5]) : 1;
-                if (n < 1 || nsrc < 1 || inet_pton(AF_INET, argv[4], &a) != 1)
+                int n = atoi(argv[3]), nsrc = argc > 5 ? atoi(argv[5]) : 1,
+                    window = argc > 6 ? atoi(argv[6]) : LG_IDLE_WINDOW;
+                if (n < 1 || nsrc < 1 || window < 1 || window > LG_MAX_FLOWS ||
+                    inet_pton(AF_INET, argv[4], &a) != 1)
                         return usage();
-                return cmd_idle(&dst, n, ntohl(a.s_addr), nsrc);
+                return cmd_idle(&dst, n, ntohl(a.s_addr), nsrc, window);
         }
         return usage();
 }
