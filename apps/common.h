@@ -48,6 +48,9 @@ void app_stop(struct app *a);
 /* Wait for the stack (and fd, if >= 0) at most max_ms (-1: no limit), then stack_poll.
  * Returns fd's revents (0 if fd < 0 or not ready); -1 when interrupted by a signal. */
 int app_wait(struct app *a, int fd, short events, int max_ms);
+/* The same, but only the input half of stack_poll: the caller serves its sockets and then
+ * calls stack_poll_output, so ACKs for what it read carry the window it opened. */
+int app_wait_input(struct app *a, int fd, short events, int max_ms);
 /* Parse "a.b.c.d" into host order; 0 on success. */
 int app_parse_ipv4(const char *str, uint32_t *out);
 void app_format_ipv4(uint32_t a, char out[16]);

@@ -31,7 +31,7 @@ struct svc_conn {
 
 struct services {
         struct stack *s;
-        const char *http_dir;
+        struct httpd *httpd;
         struct svc_listener ls[SVC_MAX_LISTEN];
         int n_ls;
         struct svc_conn **conns; /* grows by doubling up to max_conns */
@@ -45,9 +45,12 @@ services_create(struct stack *s, const char *http_dir, int max_conns, int sockbu
 {
         struct services *sv = calloc(1, sizeof(*sv));
 
+        if (sv && !(sv->httpd = httpd_create(http_dir))) {
+                free(sv);
+                return NULL;
+        }
         if (sv) {
                 sv->s = s;
-                sv->http_dir = http_dir;
                 sv->max_conns = max_conns > 0 ? max_conns : SVC_DEFAULT_MAX_CONNS;
                 sv->sockbuf = sockbuf;
         }
@@ -137,12 +140,16 @@ conn_queue(struct svc_conn *c, const void *data, size_t len)
         return 0;
 }
 
-/* Push queued output into the socket; true when nothing is left. */
+/* Push queued output into the socket; true when nothing is left. The last output before
+ * our close goes as sock_send_more: the reply and the FIN then share one segment. */
 static bool
 conn_flush(struct services *sv, struct svc_conn *c)
 {
         while (c->out_off < c->out_len) {
-                ssize_t w = sock_send(sv->s, c->sd, c->out + c->out_off, c->out_len - c->out_off);
+                const uint8_t *p = c->out + c->out_off;
+                size_t n = c->out_len - c->out_off;
+                ssize_t w = c->close_after_flush ? sock_send_more(sv->s, c->sd, p, n)
+                                                 : sock_send(sv->s, c->sd, p, n);
                 if (w < 0)
                         return false;
                 c->out_off += (size_t)w;
@@ -199,8 +206,8 @@ conn_input(struct services *sv, struct svc_conn *c, const char *buf, size_t n)
                         int rc;
                         if (c->out_off == c->out_len)
                                 c->out_off = c->out_len = 0;
-                        rc = httpd_handle(sv->http_dir, c->in, &c->in_len, &c->out, &c->out_len,
-                                          &keep);
+                        rc =
+                            httpd_handle(sv->httpd, c->in, &c->in_len, &c->out, &c->out_len, &keep);
                         if (rc == 0)
                                 break;
                         if (rc < 0 || !keep)
@@ -219,10 +226,14 @@ conn_serve(struct services *sv, struct svc_conn *c)
 
         if (sock_events(sv->s, c->sd) & SOCK_ERROR)
                 return false;
-        /* Read only while our output is drained: the peer feels our backpressure. */
+        /* Read only while our output is drained: the peer feels our backpressure. Discard
+         * drops everything queued in one call, without copying it (RFC 863). */
         while (!c->peer_eof && conn_flush(sv, c)) {
-                r = sock_recv(sv->s, c->sd, buf,
-                              c->kind == SVC_HTTP ? sizeof(buf) / 2 : sizeof(buf));
+                if (c->kind == SVC_DISCARD)
+                        r = sock_recv_skip(sv->s, c->sd, SIZE_MAX);
+                else
+                        r = sock_recv(sv->s, c->sd, buf,
+                                      c->kind == SVC_HTTP ? sizeof(buf) / 2 : sizeof(buf));
                 if (r == -EAGAIN)
                         break;
                 if (r <= 0) {
@@ -295,5 +306,6 @@ services_destroy(struct services *sv)
         for (int i = 0; i < sv->n_ls; i++)
                 sock_close(sv->s, sv->ls[i].sd);
         free(sv->conns);
+        httpd_destroy(sv->httpd);
         free(sv);
 }

@@ -8,6 +8,7 @@
 
 struct stack;
 struct services;
+struct httpd;
 
 enum svc_kind { SVC_ECHO, SVC_DISCARD, SVC_CHARGEN, SVC_HTTP };
 
@@ -22,11 +23,15 @@ int services_add(struct services *sv, enum svc_kind kind, uint16_t port);
 void services_poll(struct services *sv);
 void services_destroy(struct services *sv);
 
-/* HTTP (apps/httpd.c): consume a complete request from in[0..*in_len) if there is one and
- * append the response to *out (malloc'd, *out_len bytes). Returns 1 when a request was
- * handled (and *keep_alive says whether to keep the connection), 0 when more bytes are
- * needed, -1 on a malformed request (a 400 response has been appended). */
-int httpd_handle(const char *dir, char *in, size_t *in_len, uint8_t **out, size_t *out_len,
+/* HTTP (apps/httpd.c) over the files under dir (NULL: every target is 404); it keeps the
+ * contents of small files, looked at again on disk at most once a second. NULL: no memory. */
+struct httpd *httpd_create(const char *dir);
+void httpd_destroy(struct httpd *h);
+/* Consume a complete request from in[0..*in_len) if there is one and append the response
+ * to *out (malloc'd, *out_len bytes). Returns 1 when a request was handled (and *keep_alive
+ * says whether to keep the connection), 0 when more bytes are needed, -1 on a malformed
+ * request (a 400 response has been appended). */
+int httpd_handle(struct httpd *h, char *in, size_t *in_len, uint8_t **out, size_t *out_len,
                  int *keep_alive);
 
 #endif

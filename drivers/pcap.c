@@ -96,6 +96,26 @@ pcap_tx(void *ctx, const uint8_t *frame, size_t len)
         return rc;
 }
 
+/* A super-frame is recorded as it left: one frame of up to 64 KB (the snaplen is larger),
+ * its TCP checksum still partial for the kernel to finish. */
+static int
+pcap_tx_meta(void *ctx, const uint8_t *frame, size_t len, const struct link_tx_meta *m)
+{
+        struct pcap_link *pl = ctx;
+        int rc = pl->inner->tx_meta(pl->inner_ctx, frame, len, m);
+
+        if (rc == 0)
+                pcap_record(pl, frame, len);
+        return rc;
+}
+
+static unsigned
+pcap_tx_caps(void *ctx)
+{
+        struct pcap_link *pl = ctx;
+        return pl->inner->tx_caps && pl->inner->tx_meta ? pl->inner->tx_caps(pl->inner_ctx) : 0;
+}
+
 static int
 pcap_rx(void *ctx, uint8_t *buf, size_t cap)
 {
@@ -121,5 +141,9 @@ pcap_rx_flags(void *ctx)
         return pl->inner->rx_flags ? pl->inner->rx_flags(pl->inner_ctx) : 0;
 }
 
-const struct link_ops pcap_link_ops = {
-    .tx = pcap_tx, .rx = pcap_rx, .fd = pcap_fd, .rx_flags = pcap_rx_flags};
+const struct link_ops pcap_link_ops = {.tx = pcap_tx,
+                                       .rx = pcap_rx,
+                                       .fd = pcap_fd,
+                                       .rx_flags = pcap_rx_flags,
+                                       .tx_caps = pcap_tx_caps,
+                                       .tx_meta = pcap_tx_meta};

@@ -51,6 +51,14 @@ int sock_connect(struct stack *s, int sd, const struct sock_addr *peer);
 ssize_t sock_send(struct stack *s, int sd, const void *buf, size_t len);
 /* 0 means end of stream (the peer's FIN), distinct from -ECONNRESET (RST, RFC 9293 MUST-12). */
 ssize_t sock_recv(struct stack *s, int sd, void *buf, size_t len);
+/* TCP: like sock_recv, but the bytes are consumed without being copied (discard, RFC 863).
+ * -EOPNOTSUPP on a UDP socket. */
+ssize_t sock_recv_skip(struct stack *s, int sd, size_t len);
+/* TCP: sock_send with more to follow at once (like MSG_MORE): the bytes may wait for the
+ * next sock_send, sock_shutdown or sock_close on this socket, so that a reply and the FIN
+ * after it leave as one segment; at the latest they leave at the end of the next
+ * stack_poll. */
+ssize_t sock_send_more(struct stack *s, int sd, const void *buf, size_t len);
 /* TCP: send len bytes as urgent data (RFC 9293 3.8.5): the urgent pointer marks the octet
  * after them until they are acknowledged. All or nothing: -EAGAIN if they do not fit. */
 ssize_t sock_send_urgent(struct stack *s, int sd, const void *buf, size_t len);

@@ -15,6 +15,21 @@ struct stack;
 
 enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG, LOG_TRACE };
 
+/* What a link can do to frames we send (e.g. a TAP with a virtio net header, virtio 1.x
+ * 5.1.6.2). The stack only asks for what the link advertised. */
+enum link_tx_cap {
+        LINK_TX_CSUM = 1u, /* finishes a TCP checksum that holds only the pseudo-header sum */
+        LINK_TX_TSO4 = 2u, /* cuts a TCPv4 super-frame into gso_size segments (needs CSUM) */
+};
+
+/* Per-frame transmit offload metadata (offsets from the start of the frame). */
+struct link_tx_meta {
+        uint16_t csum_start;  /* where the checksummed bytes start: the TCP header */
+        uint16_t csum_offset; /* the checksum field, from csum_start (16 for TCP) */
+        uint16_t hdr_len;     /* link + IPv4 + TCP header bytes, copied to every segment */
+        uint16_t gso_size;    /* 0: send as is; else TCP payload bytes per wire segment */
+};
+
 /* A link moves whole frames; it never interprets them (ARCHITECTURE.md principle 1). */
 struct link_ops {
         /* Send one frame; returns 0 or a negative errno (-EAGAIN when the link is full). */
@@ -25,6 +40,10 @@ struct link_ops {
         int (*fd)(void *ctx);
         /* Optional (NULL: none): enum link_rx_flag bits about the frame rx() last returned. */
         unsigned (*rx_flags)(void *ctx);
+        /* Optional (NULL: none): enum link_tx_cap bits, what the link can finish for us. */
+        unsigned (*tx_caps)(void *ctx);
+        /* Send one frame with offload metadata (required when tx_caps is set); 0 or -errno. */
+        int (*tx_meta)(void *ctx, const uint8_t *frame, size_t len, const struct link_tx_meta *m);
 };
 
 /* What a link knows about a received frame (e.g. from a TAP's virtio net header). */
@@ -72,6 +91,12 @@ int stack_iface_add(struct stack *s, const struct iface_config *ic, const struct
                     void *ctx);
 /* Read the clock, drain links, run timers, flush output. Returns 0 or -errno. */
 int stack_poll(struct stack *s);
+/* stack_poll in two halves, for a loop that serves its sockets in between: input reads the
+ * clock, drains links and runs timers; output sends what is due and delivers socket events.
+ * ACKs for data the application read in between then carry the window it opened, one
+ * segment instead of an ACK with a closing window followed by an update. */
+int stack_poll_input(struct stack *s);
+int stack_poll_output(struct stack *s);
 /* Milliseconds until the next timer, -1 when nothing is pending. */
 int stack_timeout_ms(struct stack *s);
 /* Absolute stack-clock time (us) of the next timer, UINT64_MAX when none is armed. Lets a

@@ -12,6 +12,8 @@
         X(ETH_TX_ERR, "eth.tx_errors")                                                             \
         X(ETH_RX_GSO, "eth.rx_gso_frames")                                                         \
         X(ETH_RX_CSUM_OFFLOAD, "eth.rx_csum_offloaded")                                            \
+        X(ETH_TX_TSO, "eth.tx_tso_frames")                                                         \
+        X(ETH_TX_CSUM_OFFLOAD, "eth.tx_csum_offloaded")                                            \
         X(ARP_RX, "arp.rx")                                                                        \
         X(ARP_RX_BAD, "arp.drop_malformed")                                                        \
         X(ARP_RX_NOT_FOR_US, "arp.drop_not_for_us")                                                \
@@ -66,6 +68,7 @@
         X(DNS_QUERY_LIMIT, "dns.drop_queries_in_flight_limit")                                     \
         X(TCP_RX, "tcp.rx")                                                                        \
         X(TCP_TX, "tcp.tx")                                                                        \
+        X(TCP_TX_TSO, "tcp.tx_tso_segments")                                                       \
         X(TCP_RX_BAD, "tcp.drop_malformed")                                                        \
         X(TCP_RX_BAD_CSUM, "tcp.drop_bad_checksum")                                                \
         X(TCP_RX_BAD_OPT, "tcp.drop_bad_options")                                                  \
@@ -85,6 +88,7 @@
         X(TCP_SYNQ_FULL, "tcp.drop_syn_queue_full")                                                \
         X(TCP_SYNQ_EVICT, "tcp.syn_queue_evictions")                                               \
         X(TCP_TCB_LIMIT, "tcp.drop_tcb_limit")                                                     \
+        X(TCP_TIME_WAIT_EVICT, "tcp.time_wait_evictions")                                          \
         X(TCP_ACTIVE_OPENS, "tcp.active_opens")                                                    \
         X(TCP_PASSIVE_OPENS, "tcp.passive_opens")                                                  \
         X(TCP_ESTABLISHED, "tcp.connections_established")                                          \

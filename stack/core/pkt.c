@@ -57,6 +57,8 @@ pkt_alloc(struct stack *s, size_t headroom, size_t size)
         p->iface = NULL;
         p->next_hop = 0;
         p->csum_ok = false;
+        p->tx_l4 = NULL;
+        p->gso_size = 0;
         p->data = p->buf + headroom;
         p->len = 0;
         pp->in_use++;

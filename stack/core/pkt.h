@@ -21,6 +21,11 @@ struct pkt {
         size_t len;
         uint32_t next_hop; /* set by ipv4_output for the link layer */
         bool csum_ok;      /* the link vouched for the TCP/UDP checksum (LINK_RX_CSUM_OK) */
+        /* Transmit offloads (LINK_TX_CSUM): the TCP header whose checksum field holds only
+         * the pseudo-header sum, for the link to finish, or NULL; and for a TSO super-frame
+         * (LINK_TX_TSO4) the payload bytes per wire segment, else 0. */
+        uint8_t *tx_l4;
+        uint16_t gso_size;
 };
 
 struct pkt_pool {

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stack/wire/csum.h"
+
 int
 ring_init(struct ring *r, size_t cap)
 {
@@ -80,6 +82,28 @@ ring_peek(const struct ring *r, size_t off, void *dst, size_t n)
         return n;
 }
 
+uint32_t
+ring_peek_csum(const struct ring *r, size_t off, void *dst, size_t n, size_t *copied)
+{
+        size_t pos, first;
+        uint32_t sum, rest;
+
+        *copied = 0;
+        if (off >= r->len)
+                return 0;
+        if (n > r->len - off)
+                n = r->len - off;
+        pos = (r->head + off) % r->cap;
+        first = r->cap - pos < n ? r->cap - pos : n;
+        sum = csum_copy(dst, r->buf + pos, first, 0);
+        *copied = n;
+        if (first == n)
+                return sum;
+        rest = csum_copy((uint8_t *)dst + first, r->buf, n - first, 0);
+        /* RFC 1071 2(B): the second piece starts at an odd offset when the first is odd. */
+        return csum_add(sum, (first & 1) ? csum_swap(rest) : rest);
+}
+
 void
 ring_discard(struct ring *r, size_t n)
 {
@@ -91,6 +115,15 @@ ring_discard(struct ring *r, size_t n)
          * ring_write_at stay where they are. */
         r->len -= n;
         r->head = (r->head + n) % r->cap;
+}
+
+size_t
+ring_skip(struct ring *r, size_t n)
+{
+        if (n > r->len)
+                n = r->len;
+        ring_discard(r, n);
+        return n;
 }
 
 size_t

@@ -35,10 +35,15 @@ size_t ring_write_at(struct ring *r, size_t off, const void *src, size_t n);
 void ring_commit(struct ring *r, size_t n);
 /* Copy up to n bytes from offset off (from the head) without consuming; returns copied. */
 size_t ring_peek(const struct ring *r, size_t off, void *dst, size_t n);
+/* ring_peek that also returns the RFC 1071 sum of the copied bytes (as csum_partial over
+ * dst), in the same pass; *copied gets the count. */
+uint32_t ring_peek_csum(const struct ring *r, size_t off, void *dst, size_t n, size_t *copied);
 /* Copy out and consume up to n bytes; returns how many. */
 size_t ring_read(struct ring *r, void *dst, size_t n);
 /* Consume n bytes (n <= len). */
 void ring_discard(struct ring *r, size_t n);
+/* Consume up to n bytes without copying them anywhere; returns how many. */
+size_t ring_skip(struct ring *r, size_t n);
 static inline void
 ring_reset(struct ring *r)
 {

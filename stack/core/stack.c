@@ -139,15 +139,28 @@ stack_is_local_addr(const struct stack *s, uint32_t addr)
 }
 
 int
-stack_poll(struct stack *s)
+stack_poll_input(struct stack *s)
 {
         s->now_us = clock_now_us(&s->cfg.clock);
         for (int i = 0; i < s->n_ifaces; i++)
                 iface_poll(s, s->ifaces[i]);
         timer_run_expired(s, &s->timers, s->now_us);
+        return 0;
+}
+
+int
+stack_poll_output(struct stack *s)
+{
         tcp_flush(s);
         sock_deliver_events(s);
         return 0;
+}
+
+int
+stack_poll(struct stack *s)
+{
+        stack_poll_input(s);
+        return stack_poll_output(s);
 }
 
 int

@@ -86,13 +86,37 @@ iface_input(struct stack *s, struct iface *ifc, struct pkt *p)
                 eth_input(s, ifc, p);
 }
 
+/* A frame with a partial TCP checksum (and maybe a TSO super-frame) goes out with the
+ * metadata the link needs to finish it (virtio 1.x 5.1.6.2: csum_start, csum_offset,
+ * hdr_len, gso_size); everything else as plain bytes. */
+static int
+iface_link_tx(struct iface *ifc, const struct pkt *p)
+{
+        struct link_tx_meta m;
+        const uint8_t *l4 = p->tx_l4;
+
+        if (!l4)
+                return ifc->ops->tx(ifc->ctx, p->data, p->len);
+        if (!ifc->ops->tx_meta) /* TCP only asks for what iface_tx_caps advertised */
+                return -EOPNOTSUPP;
+        m.csum_start = (uint16_t)(l4 - p->data);
+        m.csum_offset = 16; /* the TCP checksum field (RFC 9293 3.1) */
+        m.hdr_len = (uint16_t)(m.csum_start + (l4[12] >> 4) * 4u);
+        m.gso_size = p->gso_size;
+        return ifc->ops->tx_meta(ifc->ctx, p->data, p->len, &m);
+}
+
 void
 iface_tx(struct stack *s, struct iface *ifc, struct pkt *p)
 {
-        if (ifc->ops->tx(ifc->ctx, p->data, p->len) < 0) {
+        if (iface_link_tx(ifc, p) < 0) {
                 stack_count(s, CNT_ETH_TX_ERR);
         } else {
                 stack_count(s, CNT_ETH_TX);
+                if (p->tx_l4)
+                        stack_count(s, CNT_ETH_TX_CSUM_OFFLOAD);
+                if (p->gso_size)
+                        stack_count(s, CNT_ETH_TX_TSO);
                 trace_frame(s, ifc, p->data, p->len, true); /* only what really left */
         }
         pkt_free(s, p);

@@ -32,6 +32,12 @@ void eth_output(struct stack *s, struct iface *ifc, struct pkt *p, const uint8_t
 void iface_output_ipv4(struct stack *s, struct iface *ifc, struct pkt *p);
 /* Hand a finished frame to the link; consumes p. */
 void iface_tx(struct stack *s, struct iface *ifc, struct pkt *p);
+/* enum link_tx_cap bits of the link: what it finishes for frames we send. */
+static inline unsigned
+iface_tx_caps(const struct iface *ifc)
+{
+        return ifc->ops->tx_caps && ifc->ops->tx_meta ? ifc->ops->tx_caps(ifc->ctx) : 0;
+}
 static inline int
 iface_on_link(const struct iface *ifc, uint32_t addr)
 {

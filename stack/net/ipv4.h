@@ -33,6 +33,8 @@ void ipv4_input(struct stack *s, struct iface *ifc, struct pkt *p);
 int ipv4_output(struct stack *s, struct pkt *p, const struct ipv4_out *o);
 /* The largest transport payload that leaves towards dst in one unfragmented datagram. */
 unsigned ipv4_mtu_to(struct stack *s, uint32_t dst);
+/* enum link_tx_cap bits of the interface that routes to dst (0 when there is none). */
+unsigned ipv4_tx_caps_to(struct stack *s, uint32_t dst);
 /* Source address the stack would use to reach dst (0 without a route). */
 uint32_t ipv4_source_for(struct stack *s, uint32_t dst);
 

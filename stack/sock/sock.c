@@ -10,6 +10,7 @@
 #include "stack/core/stack.h"
 #include "stack/net/udp.h"
 #include "stack/sock.h"
+#include "stack/tcp/tcb.h"
 #include "stack/tcp/tcp_user.h"
 
 #define SOCK_DEFAULT_MAX 1024
@@ -213,6 +214,27 @@ sock_send(struct stack *s, int sd, const void *buf, size_t len)
                                            : tcp_user_send(s, so, buf, len);
 }
 
+/* MSG_MORE: the TCB is only marked dirty, so what the next call queues (or the FIN of a
+ * CLOSE) goes out in the same segment. The flag lives only for this call. */
+ssize_t
+sock_send_more(struct stack *s, int sd, const void *buf, size_t len)
+{
+        struct sock *so;
+        int r = sock_check(s, sd, !buf && len, -EFAULT, true, &so);
+        struct tcb *t;
+        ssize_t n;
+
+        if (r < 0)
+                return r;
+        t = so->tcb;
+        if (t)
+                t->send_more = true;
+        n = tcp_user_send(s, so, buf, len);
+        if (t)
+                t->send_more = false;
+        return n;
+}
+
 ssize_t
 sock_send_urgent(struct stack *s, int sd, const void *buf, size_t len)
 {
@@ -231,6 +253,15 @@ sock_recv(struct stack *s, int sd, void *buf, size_t len)
         return r < 0                       ? r
                : so->type == SOCK_TYPE_UDP ? udp_sock_recvfrom(s, so, buf, len, NULL)
                                            : tcp_user_recv(s, so, buf, len);
+}
+
+ssize_t
+sock_recv_skip(struct stack *s, int sd, size_t len)
+{
+        struct sock *so;
+        int r = sock_check(s, sd, false, 0, true, &so);
+
+        return r < 0 ? r : tcp_user_recv(s, so, NULL, len);
 }
 
 /* TCP ignores the address on a connected stream, as Linux does. */

@@ -57,6 +57,7 @@ enum tcp_why {
         TCP_WHY_TIMEOUT_ORPHAN_PERSIST,
         TCP_WHY_SYN_QUEUE_EVICT,
         TCP_WHY_NO_MEMORY,
+        TCP_WHY_TIME_WAIT_EVICT,
         TCP_NWHY
 };
 
@@ -140,6 +141,7 @@ struct tcb {
         bool shut_rd;
         bool passive;            /* SYN-RECEIVED came from LISTEN (RFC 9293 MUST-11) */
         bool nodelay;            /* Nagle off (MUST-17) */
+        bool send_more;          /* during sock_send_more: the bytes wait for the next call */
         bool keepalive_on;       /* MUST-24 */
         bool was_connected;      /* reached ESTABLISHED once */
         bool opened;             /* the user called connect or listen */
@@ -160,29 +162,46 @@ struct tcb {
         struct tcb *children; /* LISTEN: children (SYN-RECEIVED and unaccepted), qnext */
         struct tcb *qnext;
         int backlog;
-        struct tcb *hnext; /* hash chain */
-        struct tcb *lnext; /* listener list */
+        struct tcb *hnext;  /* hash chain */
+        struct tcb **hprev; /* the pointer to this TCB in its chain (unlinks without a walk) */
+        struct tcb *lnext;  /* listener list */
         struct tcb *all_prev, *all_next;
-        struct tcb *dnext; /* dirty list */
-        struct tcb *xnext; /* dead list */
+        struct tcb *dnext;             /* dirty list */
+        struct tcb *xnext;             /* dead list */
+        struct tcb *tw_prev, *tw_next; /* TIME-WAIT list, oldest first */
         bool hashed;
 };
 
-#define TCP_HASH_SIZE 256
-#define TCP_DELACK_US 200000u /* RFC 9293 MUST-40: an ACK is delayed well under 0.5 s */
+#define TCP_HASH_MIN 256  /* buckets to start with; doubled past one TCB per bucket */
+#define TCP_RING_CACHE 32 /* freed ring buffers kept for the next connection (per stack) */
+#define TCP_RING_CACHE_MAX (128u * 1024u) /* larger buffers go back to malloc at once */
+#define TCP_DELACK_US 200000u             /* RFC 9293 MUST-40: an ACK is delayed well under 0.5 s */
 /* Keep-alive defaults (RFC 9293 3.8.4): MUST-28 idle at least 2 hours; 9 probes 75 s apart. */
 #define TCP_KEEP_IDLE_DEFAULT_MS 7200000
 #define TCP_KEEP_INTVL_DEFAULT_MS 75000
 #define TCP_KEEP_CNT_DEFAULT 9
 
+struct tcp_ring_buf {
+        uint8_t *buf;
+        size_t cap;
+};
+
 struct tcp_state {
-        struct tcb *buckets[TCP_HASH_SIZE];
+        struct tcb **buckets; /* hash_mask + 1 chains (a power of two) */
+        unsigned hash_mask;
+        unsigned n_hashed;
         struct tcb *all;
         struct tcb *listeners;
         struct tcb *dirty;
         struct tcb *dead;
         unsigned n_tcbs;
         uint32_t next_id;
+        struct tcb *tw_oldest, *tw_newest; /* TCBs in TIME-WAIT, in order of entry */
+        /* Ring buffers of closed connections, reused by the next ones: a connection per
+         * request would otherwise cost a malloc (an mmap above 128 KB) and fresh page faults
+         * for each ring. */
+        struct tcp_ring_buf ring_cache[TCP_RING_CACHE];
+        unsigned n_ring_cache;
 };
 
 /* A received segment after validation; data/len shrink when trimmed to the window. */
@@ -226,8 +245,13 @@ tcp_state_synchronized(enum tcp_conn_state st)
 
 /* tcp_tcb.c */
 struct tcb *tcb_alloc(struct stack *s);
-/* Allocate the send and receive rings (sizes snd_buf, rcv_buf). */
-int tcb_rings_init(struct tcb *t);
+/* Allocate the send and receive rings (sizes snd_buf, rcv_buf), reusing cached buffers. */
+int tcb_rings_init(struct stack *s, struct tcb *t);
+/* TIME-WAIT: give back the rings nobody can use any more (ring buffer cache). */
+void tcb_rings_release(struct stack *s, struct tcb *t);
+/* Entering and leaving TIME-WAIT (tcp_set_state): the list tcb_alloc evicts from. */
+void tcb_time_wait_add(struct stack *s, struct tcb *t);
+void tcb_time_wait_remove(struct stack *s, struct tcb *t);
 void tcb_free(struct stack *s, struct tcb *t);
 void tcb_hash_insert(struct stack *s, struct tcb *t);
 void tcb_hash_remove(struct stack *s, struct tcb *t);
@@ -288,6 +312,8 @@ unsigned tcp_reass_sack(const struct tcb *t, struct tcp_sack_block *out, unsigne
 
 /* tcp_output.c */
 void tcp_output(struct stack *s, struct tcb *t);
+/* tcp_output after the user queued data (SEND); on a TSO link it may wait for the next ACK. */
+void tcp_output_user(struct stack *s, struct tcb *t);
 /* Send one segment from the TCB: seq, len bytes of the send ring at seq, flags. */
 int tcp_send_segment(struct stack *s, struct tcb *t, uint32_t seq, uint32_t len, uint8_t flags);
 /* RFC 9293 3.10.7.1: the reset answering seg (never to a reset). */

@@ -41,6 +41,7 @@ static const char *const tcp_why_names[TCP_NWHY] = {
     [TCP_WHY_TIMEOUT_ORPHAN_PERSIST] = "closed by user, peer window stays shut",
     [TCP_WHY_SYN_QUEUE_EVICT] = "SYN queue full, oldest half-open dropped",
     [TCP_WHY_NO_MEMORY] = "out of memory for the buffers",
+    [TCP_WHY_TIME_WAIT_EVICT] = "TCB table full, oldest TIME-WAIT ended",
 };
 
 #define B(st) (1u << (st))
@@ -129,6 +130,8 @@ tcp_enter(struct stack *s, struct tcb *t, enum tcp_conn_state from)
                 /* RFC 9293 3.10.7.4 eighth step: the 2MSL wait is the only timer left. */
                 tcb_timers_cancel(s, t);
                 stack_timer_arm(s, &t->timewait, 2 * tcp_msl_us(s));
+                tcb_rings_release(s, t);
+                tcb_time_wait_add(s, t);
                 break;
         case TCP_CLOSED:
                 tcb_timers_cancel(s, t);
@@ -154,6 +157,8 @@ tcp_set_state(struct stack *s, struct tcb *t, enum tcp_conn_state next, enum tcp
         enum tcp_conn_state from = t->state;
 
         assert(tcp_transition_allowed(from, next));
+        if (from == TCP_TIME_WAIT)
+                tcb_time_wait_remove(s, t);
         t->state = next;
         tcp_trace_transition(s, t, from, why);
         tcp_enter(s, t, from);

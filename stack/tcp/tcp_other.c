@@ -227,6 +227,8 @@ tcp_ack_new(struct stack *s, struct tcb *t, const struct tcp_seg *g)
         tcp_ack_rtt(s, t, g);
         if (seq_gt(upto, seq0))
                 ring_discard(&t->snd, upto - seq0);
+        if (ring_len(&t->snd) == 0)
+                ring_reset(&t->snd); /* all acknowledged: refill from the (cached) front */
         t->snd_una = ack;
         if (seq_lt(t->snd_nxt, ack))
                 t->snd_nxt = ack;
@@ -279,8 +281,8 @@ static enum tcp_verdict
 tcp_ack_synrcvd(struct stack *s, struct tcb *t, struct tcp_seg *g)
 {
         if (!seq_lt(t->snd_una, g->h.ack) || !seq_leq(g->h.ack, t->snd_max))
-                return TCP_V_RST;    /* <SEQ=SEG.ACK><CTL=RST> */
-        if (tcb_rings_init(t) < 0) { /* a passive child gets its buffers only now */
+                return TCP_V_RST;       /* <SEQ=SEG.ACK><CTL=RST> */
+        if (tcb_rings_init(s, t) < 0) { /* a passive child gets its buffers only now */
                 tcp_send_rst_tcb(s, t);
                 tcp_set_state(s, t, TCP_CLOSED, TCP_WHY_NO_MEMORY);
                 return TCP_V_DONE;
@@ -358,12 +360,17 @@ tcp_text_in_order(struct stack *s, struct tcb *t, struct tcp_seg *g)
 {
         bool had_holes = t->n_ooo > 0;
         uint32_t n = (uint32_t)ring_write(&t->rcv, g->data, g->len);
+        uint32_t full = t->rcv_mss ? n / t->rcv_mss : 0;
 
         t->rcv_nxt += n;
         tcp_reass_pull(t); /* advances RCV.NXT over what the queue completes */
+        /* A GSO super-frame from a TAP is one receive event but stands for n / MSS full
+         * segments the peer sent, so it counts as that many: one ACK per super-frame (or per
+         * poll, as ack_now is only a flag until tcp_output), never one per MSS of it. */
+        t->segs_unacked += full ? full : 1;
         /* RFC 5681 4.2: ACK at once when a hole was filled; RFC 9293 3.8.6.3 (SHLD-19):
          * at least every second full segment; otherwise delay (MUST-40: < 0.5 s). */
-        if (had_holes || n < g->len || ++t->segs_unacked >= 2)
+        if (had_holes || n < g->len || t->segs_unacked >= 2)
                 t->ack_now = true;
         else if (!timer_is_armed(&t->delack))
                 stack_timer_arm(s, &t->delack, TCP_DELACK_US);

@@ -80,25 +80,40 @@ tcp_fill_opts(struct stack *s, struct tcb *t, uint8_t flags, struct tcp_opts *o)
                 o->n_sack = (uint8_t)tcp_reass_sack(t, o->sack, TCP_MAX_SACK_BLOCKS);
 }
 
+/* Build and send one segment: payload copied from the send ring. With LINK_TX_CSUM the link
+ * finishes the checksum, so the payload is only copied (and gso > 0 makes it a TSO
+ * super-frame cut into gso-byte segments); else it is summed while it is copied. */
 static int
-tcp_emit(struct stack *s, struct tcb *t, const struct tcp_hdr *h, uint32_t seq0, uint32_t len)
+tcp_emit(struct stack *s, struct tcb *t, const struct tcp_hdr *h, uint32_t len, unsigned caps,
+         uint16_t gso)
 {
-        size_t hl = TCP_HDR_LEN + tcp_opts_len(&h->opts);
+        size_t hl = TCP_HDR_LEN + tcp_opts_len(&h->opts), n = 0;
         struct pkt *p = pkt_alloc(s, PKT_HEADROOM, hl + len);
         struct ipv4_out o = {.src = t->laddr,
                              .dst = t->raddr,
                              .proto = IPV4_PROTO_TCP,
                              .ttl = t->ttl,
                              .tos = t->tos};
+        uint32_t off = h->seq - tcb_snd_seq0(t), sum = 0;
         uint8_t *b;
 
         if (!p)
                 return -ENOBUFS;
         b = pkt_put(p, hl + len);
-        if (len)
-                ring_peek(&t->snd, h->seq - seq0, b + hl, len);
-        tcp_hdr_emit(h, b, len, t->laddr, t->raddr);
+        if (caps & LINK_TX_CSUM) {
+                if (len)
+                        ring_peek(&t->snd, off, b + hl, len);
+                tcp_hdr_emit_partial(h, b, len, t->laddr, t->raddr);
+                p->tx_l4 = b;
+                p->gso_size = gso;
+        } else {
+                if (len)
+                        sum = ring_peek_csum(&t->snd, off, b + hl, len, &n);
+                tcp_hdr_emit_sum(h, b, len, sum, t->laddr, t->raddr);
+        }
         stack_count(s, CNT_TCP_TX);
+        if (gso)
+                stack_count(s, CNT_TCP_TX_TSO);
         return ipv4_output(s, p, &o);
 }
 
@@ -117,8 +132,10 @@ tcp_seg_room(const struct tcb *t)
         return t->snd_mss > olen ? t->snd_mss - olen : 1u;
 }
 
-int
-tcp_send_segment(struct stack *s, struct tcb *t, uint32_t seq, uint32_t len, uint8_t flags)
+/* One segment at seq (len payload bytes, flags); gso > 0 sends it as a TSO super-frame of
+ * gso-byte pieces. */
+static int
+tcp_send(struct stack *s, struct tcb *t, uint32_t seq, uint32_t len, uint8_t flags, uint16_t gso)
 {
         struct tcp_hdr h = {.sport = t->lport, .dport = t->rport, .seq = seq, .flags = flags};
 
@@ -138,7 +155,13 @@ tcp_send_segment(struct stack *s, struct tcb *t, uint32_t seq, uint32_t len, uin
                 t->segs_unacked = 0;
                 stack_timer_cancel(s, &t->delack);
         }
-        return tcp_emit(s, t, &h, tcb_snd_seq0(t), len);
+        return tcp_emit(s, t, &h, len, ipv4_tx_caps_to(s, t->raddr), gso);
+}
+
+int
+tcp_send_segment(struct stack *s, struct tcb *t, uint32_t seq, uint32_t len, uint8_t flags)
+{
+        return tcp_send(s, t, seq, len, flags, 0);
 }
 
 /* RFC 9293 3.10.7.1: "If the ACK bit is off, <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>,
@@ -182,7 +205,7 @@ tcp_send_rst_tcb(struct stack *s, struct tcb *t)
                             .flags = TCP_RST | TCP_ACK};
 
         stack_count(s, CNT_TCP_RST_TX);
-        tcp_emit(s, t, &h, tcb_snd_seq0(t), 0);
+        tcp_emit(s, t, &h, 0, 0, 0);
 }
 
 /* Worth telling the peer that the window opened (RFC 9293 3.8.6.2.2)? */
@@ -197,6 +220,18 @@ tcp_window_update_due(const struct tcb *t)
                 return false;
         if (cur == 0)
                 return incr >= t->rcv_mss || incr >= t->rcv_buf / 2;
+        /* An ACK is owed already (delayed-ACK timer running): it carries the new edge within
+         * MUST-40's bound, or at once with the peer's next segment (SHLD-19), so a window of
+         * two segments or more cannot stall the peer meanwhile. A bare update here would be
+         * one more segment per request, just before the reply that acknowledges anyway. */
+        if (timer_is_armed(&t->delack) && cur >= 2u * t->rcv_mss)
+                return false;
+        /* Nor is a peer stalled that may still send the largest unscaled window: only a
+         * sender with more than that in flight could use a wider one, and its segments draw
+         * ACKs that carry the new edge anyway. Without this, the ACK of our SYN,ACK (whose
+         * window is never scaled, RFC 7323 2.2) would draw a bare update per connection. */
+        if (cur >= 65535)
+                return false;
         return incr >= 2u * t->rcv_mss || incr >= t->rcv_buf / 2;
 }
 
@@ -254,6 +289,55 @@ tcp_sent(struct stack *s, struct tcb *t, uint32_t len, bool fin)
         }
 }
 
+/* Our FIN is queued: the data left is all there will be (RFC 9293 3.10.4 CLOSE). */
+static bool
+tcp_fin_state(const struct tcb *t)
+{
+        return t->state == TCP_FIN_WAIT_1 || t->state == TCP_CLOSING || t->state == TCP_LAST_ACK;
+}
+
+/* The most payload one segment sent now may carry. RFC 9293 3.7.1: every wire segment holds
+ * at most Eff.snd.MSS less its options (room). A link with TSO4 cuts a super-frame into
+ * room-byte segments and copies our header, options included, onto each, so a super-frame
+ * may carry as many whole rooms as fit in one IPv4 datagram and one packet buffer. Urgent
+ * data keeps single segments: the pointer is relative to each segment's own SEG.SEQ. */
+static uint32_t
+tcp_seg_max(const struct stack *s, const struct tcb *t, uint32_t room, unsigned caps)
+{
+        size_t lim = IPV4_MAX_LEN - IPV4_HDR_LEN - TCP_MAX_HDR_LEN;
+        size_t buf = s->pool.buf_size - PKT_HEADROOM - TCP_MAX_HDR_LEN;
+
+        if ((caps & (LINK_TX_TSO4 | LINK_TX_CSUM)) != (LINK_TX_TSO4 | LINK_TX_CSUM) || t->snd_urg)
+                return room;
+        if (buf < lim)
+                lim = buf;
+        return lim > room ? (uint32_t)(lim / room) * room : room;
+}
+
+/* Payload to send now at SND.NXT: at most what is queued, what the window allows and what
+ * one segment (or super-frame) holds; short segments only as Nagle and sender SWS avoidance
+ * allow (RFC 9293 3.7.4, 3.8.6.2.1), decided on the whole amount. A super-frame is cut to
+ * whole rooms unless its short tail could have left alone now: it ends the queued data and
+ * nothing is outstanding (or Nagle is off), or we are closing. */
+static uint32_t
+tcp_data_len(const struct tcb *t, uint32_t avail, uint32_t flight, uint32_t room, uint32_t max,
+             bool force)
+{
+        uint32_t wnd = t->snd_wnd < t->cwnd ? t->snd_wnd : t->cwnd;
+        uint32_t usable = wnd > flight ? wnd - flight : 0; /* MUST-34: never negative */
+        uint32_t len = avail < usable ? avail : usable;
+        bool fin_state = tcp_fin_state(t);
+
+        if (len > max)
+                len = max;
+        if (len && len < room && !force && !tcp_short_ok(t, len, avail, flight) &&
+            !(fin_state && len == avail))
+                return 0;
+        if (len > room && len % room && !(len == avail && (flight == 0 || t->nodelay || fin_state)))
+                len -= len % room;
+        return len;
+}
+
 /* One decision for a synchronized TCB; true when a data segment went out (try again). */
 static bool
 tcp_output_data(struct stack *s, struct tcb *t, bool force)
@@ -261,20 +345,12 @@ tcp_output_data(struct stack *s, struct tcb *t, bool force)
         uint32_t data_end = tcb_fin_seq(t);
         uint32_t avail = seq_lt(t->snd_nxt, data_end) ? data_end - t->snd_nxt : 0;
         uint32_t flight = t->snd_nxt - t->snd_una;
-        uint32_t wnd = t->snd_wnd < t->cwnd ? t->snd_wnd : t->cwnd;
-        uint32_t usable = wnd > flight ? wnd - flight : 0; /* MUST-34: never negative */
-        uint32_t len = avail < usable ? avail : usable;
-        bool fin_state =
-            t->state == TCP_FIN_WAIT_1 || t->state == TCP_CLOSING || t->state == TCP_LAST_ACK;
+        bool fin_state = tcp_fin_state(t);
         uint32_t room = tcp_seg_room(t);
-        bool fin;
+        uint32_t len = tcp_data_len(t, avail, flight, room,
+                                    tcp_seg_max(s, t, room, ipv4_tx_caps_to(s, t->raddr)), force);
+        bool fin = t->fin_queued && !t->fin_acked && fin_state && t->snd_nxt + len == data_end;
 
-        if (len > room)
-                len = room;
-        if (len && len < room && !force && !tcp_short_ok(t, len, avail, flight) &&
-            !(fin_state && len == avail))
-                len = 0;
-        fin = t->fin_queued && !t->fin_acked && fin_state && t->snd_nxt + len == data_end;
         if (!len && !fin && !t->ack_now && !tcp_window_update_due(t)) {
                 /* Data waits for the window: probe it (RFC 9293 3.8.6.1) or, for a window
                  * too small to use, let the persist timer act as the SWS override timer. */
@@ -286,10 +362,11 @@ tcp_output_data(struct stack *s, struct tcb *t, bool force)
         }
         /* A bare ACK carries SND.MAX, not a go-back-N SND.NXT: the peer has seen everything
          * up to SND.MAX and would find an older sequence number unacceptable, dropping the
-         * acknowledgment with it (BSD tcp_output does the same). */
-        tcp_send_segment(
-            s, t, len || fin ? t->snd_nxt : t->snd_max, len,
-            (uint8_t)(TCP_ACK | (fin ? TCP_FIN : 0) | (len && len == avail ? TCP_PSH : 0)));
+         * acknowledgment with it (BSD tcp_output does the same). A super-frame may carry PSH
+         * and FIN: the link clears both on all but its last piece (Linux tcp_gso_segment). */
+        tcp_send(s, t, len || fin ? t->snd_nxt : t->snd_max, len,
+                 (uint8_t)(TCP_ACK | (fin ? TCP_FIN : 0) | (len && len == avail ? TCP_PSH : 0)),
+                 (uint16_t)(len > room ? room : 0));
         if (len || fin)
                 tcp_sent(s, t, len, fin);
         return len > 0;
@@ -322,4 +399,33 @@ tcp_output(struct stack *s, struct tcb *t)
         for (int i = 0; i < TCP_OUTPUT_BURST; i++)
                 if (!tcp_output_data(s, t, force && i == 0))
                         break;
+}
+
+/* Autocorking (as Linux does for TSO): on a link that takes super-frames, while data is in
+ * flight and less than one full super-frame waits, leave the TCB dirty instead of sending
+ * now. The ACK on its way (or the retransmission timer) runs a stack_poll, which flushes it
+ * (tcp_flush), so consecutive small writes leave as one super-frame instead of one small
+ * frame each. The RFC 9293 3.7.4 sender may always send later than it could; Nagle off
+ * (MUST-17) means the user asked for no such delay, and urgent data (3.8.5) goes at once. */
+static bool
+tcp_autocork(struct stack *s, const struct tcb *t)
+{
+        uint32_t data_end = tcb_fin_seq(t);
+        uint32_t avail = seq_lt(t->snd_nxt, data_end) ? data_end - t->snd_nxt : 0;
+        unsigned caps = ipv4_tx_caps_to(s, t->raddr);
+
+        if (t->nodelay || t->snd_urg || t->snd_nxt == t->snd_una || !(caps & LINK_TX_TSO4))
+                return false;
+        return avail < tcp_seg_max(s, t, tcp_seg_room(t), caps);
+}
+
+void
+tcp_output_user(struct stack *s, struct tcb *t)
+{
+        /* sock_send_more: the user says more (or CLOSE) follows at once; the next call, or
+         * this poll's tcp_flush at the latest, sends it all, a reply and its FIN together. */
+        if (t->send_more || tcp_autocork(s, t))
+                tcb_mark_dirty(s, t);
+        else
+                tcp_output(s, t);
 }

@@ -1,5 +1,6 @@
-/* TCB lifetime and lookup: allocation, 4-tuple hash, listeners, dirty and deferred-free
- * lists, ISN (RFC 9293 3.4.1, RFC 6528), ICMP errors (RFC 9293 3.9.2.2, RFC 5927). */
+/* TCB lifetime and lookup: allocation, a growing 4-tuple hash, listeners, dirty, deferred-free
+ * and TIME-WAIT lists, a cache of ring buffers, ISN (RFC 9293 3.4.1, RFC 6528), ICMP errors
+ * (RFC 9293 3.9.2.2, RFC 5927). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +24,16 @@ int
 tcp_init(struct stack *s)
 {
         s->tcp = calloc(1, sizeof(*s->tcp));
-        return s->tcp ? 0 : -ENOMEM;
+        if (!s->tcp)
+                return -ENOMEM;
+        s->tcp->buckets = calloc(TCP_HASH_MIN, sizeof(*s->tcp->buckets));
+        if (!s->tcp->buckets) {
+                free(s->tcp);
+                s->tcp = NULL;
+                return -ENOMEM;
+        }
+        s->tcp->hash_mask = TCP_HASH_MIN - 1;
+        return 0;
 }
 
 void
@@ -40,8 +50,62 @@ tcp_fini(struct stack *s)
                 t->sock = NULL;
                 tcb_free(s, t);
         }
+        while (ts->n_ring_cache > 0)
+                free(ts->ring_cache[--ts->n_ring_cache].buf);
+        free(ts->buckets);
         free(ts);
         s->tcp = NULL;
+}
+
+void
+tcb_time_wait_add(struct stack *s, struct tcb *t)
+{
+        struct tcp_state *ts = s->tcp;
+
+        t->tw_next = NULL;
+        t->tw_prev = ts->tw_newest;
+        if (ts->tw_newest)
+                ts->tw_newest->tw_next = t;
+        else
+                ts->tw_oldest = t;
+        ts->tw_newest = t;
+}
+
+void
+tcb_time_wait_remove(struct stack *s, struct tcb *t)
+{
+        struct tcp_state *ts = s->tcp;
+
+        if (t->tw_prev)
+                t->tw_prev->tw_next = t->tw_next;
+        else
+                ts->tw_oldest = t->tw_next;
+        if (t->tw_next)
+                t->tw_next->tw_prev = t->tw_prev;
+        else
+                ts->tw_newest = t->tw_prev;
+        t->tw_prev = t->tw_next = NULL;
+}
+
+/* The table is full: end the oldest orphaned TIME-WAIT early rather than refuse a new
+ * connection, as Linux stops keeping TIME-WAIT past tcp_max_tw_buckets. A server that
+ * closes first holds one TIME-WAIT per connection for 2 MSL (RFC 9293 3.10.7.4), so without
+ * this a few thousand short connections would lock it out for a minute. The oldest has
+ * served most of its 2 MSL, and timestamps (PAWS, RFC 7323 5) guard what is left of it.
+ * Its TCB is freed at the end of this poll, so the table may run over by what one poll
+ * brings in. */
+static bool
+tcb_evict_time_wait(struct stack *s)
+{
+        struct tcb *t = s->tcp->tw_oldest;
+
+        while (t && t->sock) /* a user that still holds the socket may still read it */
+                t = t->tw_next;
+        if (!t)
+                return false;
+        stack_count(s, CNT_TCP_TIME_WAIT_EVICT);
+        tcp_set_state(s, t, TCP_CLOSED, TCP_WHY_TIME_WAIT_EVICT);
+        return true;
 }
 
 struct tcb *
@@ -50,7 +114,8 @@ tcb_alloc(struct stack *s)
         struct tcp_state *ts = s->tcp;
         struct tcb *t;
 
-        if (ts->n_tcbs >= (s->cfg.max_tcbs ? s->cfg.max_tcbs : TCP_MAX_TCBS)) {
+        if (ts->n_tcbs >= (s->cfg.max_tcbs ? s->cfg.max_tcbs : TCP_MAX_TCBS) &&
+            !tcb_evict_time_wait(s)) {
                 stack_count(s, CNT_TCP_TCB_LIMIT);
                 return NULL;
         }
@@ -72,14 +137,53 @@ tcb_alloc(struct stack *s)
         return t;
 }
 
-int
-tcb_rings_init(struct tcb *t)
+/* A ring of cap bytes, from the cache when it holds a buffer of exactly that size. */
+static int
+tcb_ring_get(struct tcp_state *ts, struct ring *r, size_t cap)
 {
-        if (!t->snd.buf && ring_init(&t->snd, t->snd_buf) < 0)
+        for (unsigned i = ts->n_ring_cache; i-- > 0;) {
+                if (ts->ring_cache[i].cap != cap)
+                        continue;
+                *r = (struct ring){.buf = ts->ring_cache[i].buf, .cap = cap};
+                ts->ring_cache[i] = ts->ring_cache[--ts->n_ring_cache];
+                return 0;
+        }
+        return ring_init(r, cap);
+}
+
+/* Give a ring's buffer to the cache (or back to malloc when the cache is full or the buffer
+ * large); the ring is left empty, without a buffer. */
+static void
+tcb_ring_put(struct tcp_state *ts, struct ring *r)
+{
+        if (r->buf && r->cap <= TCP_RING_CACHE_MAX && ts->n_ring_cache < TCP_RING_CACHE) {
+                ts->ring_cache[ts->n_ring_cache++] = (struct tcp_ring_buf){r->buf, r->cap};
+                *r = (struct ring){0};
+                return;
+        }
+        ring_free(r);
+}
+
+int
+tcb_rings_init(struct stack *s, struct tcb *t)
+{
+        if (!t->snd.buf && tcb_ring_get(s->tcp, &t->snd, t->snd_buf) < 0)
                 return -ENOMEM;
-        if (!t->rcv.buf && ring_init(&t->rcv, t->rcv_buf) < 0)
+        if (!t->rcv.buf && tcb_ring_get(s->tcp, &t->rcv, t->rcv_buf) < 0)
                 return -ENOMEM;
         return 0;
+}
+
+/* RFC 9293 3.10.7.4: TIME-WAIT is entered once our FIN is acknowledged (nothing is left to
+ * send) and the peer's FIN arrived (nothing more can be received), so a TIME-WAIT TCB needs
+ * neither ring for its 2 MSL; it keeps only the bytes its user has not read yet. */
+void
+tcb_rings_release(struct stack *s, struct tcb *t)
+{
+        if (ring_len(&t->snd) == 0)
+                tcb_ring_put(s->tcp, &t->snd);
+        if (!t->sock || (ring_len(&t->rcv) == 0 && t->n_ooo == 0))
+                tcb_ring_put(s->tcp, &t->rcv);
 }
 
 void
@@ -90,6 +194,8 @@ tcb_free(struct stack *s, struct tcb *t)
         tcb_hash_remove(s, t);
         if (t->state == TCP_LISTEN)
                 tcb_listener_remove(s, t);
+        if (t->state == TCP_TIME_WAIT)
+                tcb_time_wait_remove(s, t);
         if (t->listener)
                 tcb_child_unlink(t);
         for (struct tcb *c = t->children; c; c = c->qnext)
@@ -101,8 +207,8 @@ tcb_free(struct stack *s, struct tcb *t)
         if (t->all_next)
                 t->all_next->all_prev = t->all_prev;
         ts->n_tcbs--;
-        ring_free(&t->snd);
-        ring_free(&t->rcv);
+        tcb_ring_put(ts, &t->snd);
+        tcb_ring_put(ts, &t->rcv);
         free(t);
 }
 
@@ -111,35 +217,71 @@ tcb_hash(struct stack *s, uint32_t laddr, uint16_t lport, uint32_t raddr, uint16
 {
         uint32_t key[3] = {laddr, raddr, (uint32_t)lport << 16 | rport};
 
-        return (unsigned)(siphash24(&s->secret, key, sizeof(key)) % TCP_HASH_SIZE);
+        return (unsigned)siphash24(&s->secret, key, sizeof(key)) & s->tcp->hash_mask;
+}
+
+/* Double the table and move every chain over: a fixed table would turn each lookup into a
+ * walk of n/256 TCBs with tens of thousands of connections (or of TIME-WAITs). Each step
+ * of a walk is a cache miss, so the table keeps at most one TCB per bucket on average.
+ * Without memory for a larger table the chains just grow longer. */
+static void
+tcb_hash_grow(struct stack *s)
+{
+        struct tcp_state *ts = s->tcp;
+        unsigned old_n = ts->hash_mask + 1;
+        struct tcb **old = ts->buckets, **nb = calloc((size_t)old_n * 2, sizeof(*nb));
+
+        if (!nb)
+                return;
+        ts->buckets = nb;
+        ts->hash_mask = old_n * 2 - 1;
+        for (unsigned i = 0; i < old_n; i++) {
+                while (old[i]) {
+                        struct tcb *t = old[i];
+                        struct tcb **head =
+                            &nb[tcb_hash(s, t->laddr, t->lport, t->raddr, t->rport)];
+                        old[i] = t->hnext;
+                        t->hnext = *head;
+                        if (*head)
+                                (*head)->hprev = &t->hnext;
+                        *head = t;
+                        t->hprev = head;
+                }
+        }
+        free(old);
 }
 
 void
 tcb_hash_insert(struct stack *s, struct tcb *t)
 {
-        unsigned b = tcb_hash(s, t->laddr, t->lport, t->raddr, t->rport);
+        struct tcb **head;
 
         if (t->hashed)
                 return;
-        t->hnext = s->tcp->buckets[b];
-        s->tcp->buckets[b] = t;
+        if (s->tcp->n_hashed >= s->tcp->hash_mask + 1)
+                tcb_hash_grow(s);
+        head = &s->tcp->buckets[tcb_hash(s, t->laddr, t->lport, t->raddr, t->rport)];
+        t->hnext = *head;
+        if (*head)
+                (*head)->hprev = &t->hnext;
+        *head = t;
+        t->hprev = head;
         t->hashed = true;
+        s->tcp->n_hashed++;
 }
 
 void
 tcb_hash_remove(struct stack *s, struct tcb *t)
 {
-        struct tcb **pp;
-
         if (!t->hashed)
                 return;
-        pp = &s->tcp->buckets[tcb_hash(s, t->laddr, t->lport, t->raddr, t->rport)];
-        while (*pp && *pp != t)
-                pp = &(*pp)->hnext;
-        if (*pp)
-                *pp = t->hnext;
+        *t->hprev = t->hnext;
+        if (t->hnext)
+                t->hnext->hprev = t->hprev;
         t->hnext = NULL;
+        t->hprev = NULL;
         t->hashed = false;
+        s->tcp->n_hashed--;
 }
 
 struct tcb *

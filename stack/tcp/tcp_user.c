@@ -169,7 +169,7 @@ tcp_user_connect(struct stack *s, struct sock *so, const struct sock_addr *peer)
         r = tcp_connect_addrs(s, t, peer);
         if (r < 0)
                 return r;
-        if (tcb_rings_init(t) < 0)
+        if (tcb_rings_init(s, t) < 0)
                 return -ENOMEM;
         t->opened = true;
         tcb_init_local_opts(s, t);
@@ -223,7 +223,7 @@ tcp_user_send(struct stack *s, struct sock *so, const void *buf, size_t len)
         if (n == 0)
                 return -EAGAIN;
         if (tcp_state_synchronized(t->state))
-                tcp_output(s, t);
+                tcp_output_user(s, t);
         return (ssize_t)n;
 }
 
@@ -255,6 +255,25 @@ tcp_user_send_urgent(struct stack *s, struct sock *so, const void *buf, size_t l
         return n;
 }
 
+/* After the user took bytes: does the larger window deserve a segment of its own now? Only
+ * when the window the peer still has is under half of what we can offer (or under two
+ * segments). A sender with more than that left keeps sending, and the ACK its data provokes
+ * carries the new edge anyway; an update per read would cost a segment per recv call.
+ * RFC 9293 3.8.6.2.2 says when an update may go out (receiver SWS avoidance, MUST-39), not
+ * that every read must send one; Linux (tcp_cleanup_rbuf) uses the same half-window rule. */
+static bool
+tcp_recv_update_now(const struct tcb *t)
+{
+        uint32_t cur = seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
+        uint32_t max = (uint32_t)65535 << t->rcv_wscale;
+        size_t cap = t->rcv.buf ? t->rcv.cap : t->rcv_buf; /* as tcp_rcv_window offers it */
+        uint32_t full = cap < max ? (uint32_t)cap : max;
+
+        return cur < full / 2 || cur < 2u * t->rcv_mss;
+}
+
+/* RECEIVE (RFC 9293 3.10.3): copy out up to len bytes, or with buf NULL consume them
+ * without copying (a discard service has no use for the bytes). */
 ssize_t
 tcp_user_recv(struct stack *s, struct sock *so, void *buf, size_t len)
 {
@@ -269,10 +288,14 @@ tcp_user_recv(struct stack *s, struct sock *so, void *buf, size_t len)
                 return -ENOTCONN;
         if (t->shut_rd)
                 return 0;
-        n = ring_read(&t->rcv, buf, len);
+        n = buf ? ring_read(&t->rcv, buf, len) : ring_skip(&t->rcv, len);
+        /* Drained and no out-of-order bytes parked past the tail: start again at the front,
+         * so a reader that keeps up touches only the first segment's worth of the ring and
+         * it stays in cache, however large the buffer. */
+        if (ring_len(&t->rcv) == 0 && t->n_ooo == 0)
+                ring_reset(&t->rcv);
         if (n > 0) {
-                /* The window may have opened enough for an update (RFC 9293 3.8.6.2.2). */
-                if (tcp_state_synchronized(t->state))
+                if (tcp_state_synchronized(t->state) && tcp_recv_update_now(t))
                         tcp_output(s, t);
                 return (ssize_t)n;
         }

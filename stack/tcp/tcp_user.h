@@ -19,6 +19,7 @@ int tcp_user_connect(struct stack *s, struct sock *so, const struct sock_addr *p
 ssize_t tcp_user_send(struct stack *s, struct sock *so, const void *buf, size_t len);
 /* SEND with the URGENT flag (RFC 9293 3.8.5): all of buf or -EAGAIN. */
 ssize_t tcp_user_send_urgent(struct stack *s, struct sock *so, const void *buf, size_t len);
+/* buf NULL: consume up to len bytes without copying them (sock_recv_skip). */
 ssize_t tcp_user_recv(struct stack *s, struct sock *so, void *buf, size_t len);
 int tcp_user_shutdown(struct stack *s, struct sock *so, int how);
 /* Graceful close: detaches the TCB from the socket; the TCB lives on until CLOSED. */

@@ -201,12 +201,11 @@ tcp_opts_emit(const struct tcp_opts *o, uint8_t *buf)
         return total;
 }
 
-size_t
-tcp_hdr_emit(const struct tcp_hdr *h, uint8_t *buf, size_t payload_len, uint32_t src, uint32_t dst)
+/* Write header and options with a zero checksum field; returns the header length. */
+static size_t
+tcp_hdr_put(const struct tcp_hdr *h, uint8_t *buf)
 {
         size_t hl = TCP_HDR_LEN + tcp_opts_emit(&h->opts, buf + TCP_HDR_LEN);
-        size_t seg_len = hl + payload_len;
-        uint32_t sum;
 
         put16(buf, h->sport);
         put16(buf + 2, h->dport);
@@ -217,8 +216,45 @@ tcp_hdr_emit(const struct tcp_hdr *h, uint8_t *buf, size_t payload_len, uint32_t
         put16(buf + 14, h->wnd);
         put16(buf + 16, 0);
         put16(buf + 18, h->urp);
-        sum = csum_pseudo(src, dst, IPV4_PROTO_TCP, (uint16_t)seg_len);
-        put16(buf + 16, csum_fold(csum_partial(buf, seg_len, sum)));
+        return hl;
+}
+
+size_t
+tcp_hdr_emit(const struct tcp_hdr *h, uint8_t *buf, size_t payload_len, uint32_t src, uint32_t dst)
+{
+        size_t hl = tcp_hdr_put(h, buf);
+        uint32_t sum = csum_pseudo(src, dst, IPV4_PROTO_TCP, (uint16_t)(hl + payload_len));
+
+        put16(buf + 16, csum_fold(csum_partial(buf, hl + payload_len, sum)));
+        return hl;
+}
+
+size_t
+tcp_hdr_emit_sum(const struct tcp_hdr *h, uint8_t *buf, size_t payload_len, uint32_t payload_sum,
+                 uint32_t src, uint32_t dst)
+{
+        size_t hl = tcp_hdr_put(h, buf);
+        uint32_t sum = csum_pseudo(src, dst, IPV4_PROTO_TCP, (uint16_t)(hl + payload_len));
+
+        /* RFC 1071 2(B): partial sums add; the payload starts at an even offset (hl is a
+         * multiple of 4), so its sum needs no byte swap. */
+        put16(buf + 16, csum_fold(csum_partial(buf, hl, csum_add(sum, payload_sum))));
+        return hl;
+}
+
+size_t
+tcp_hdr_emit_partial(const struct tcp_hdr *h, uint8_t *buf, size_t payload_len, uint32_t src,
+                     uint32_t dst)
+{
+        size_t hl = tcp_hdr_put(h, buf);
+        uint32_t sum = csum_pseudo(src, dst, IPV4_PROTO_TCP, (uint16_t)(hl + payload_len));
+
+        /* virtio 1.x 5.1.6.2 (VIRTIO_NET_HDR_F_NEEDS_CSUM), like Linux CHECKSUM_PARTIAL: the
+         * link sums from csum_start to the end, adds what the field holds, folds and
+         * complements. So the field holds the pseudo-header sum folded, not complemented; for
+         * a TSO super-frame over the whole length (Linux tcp_gso_segment adjusts it for each
+         * segment's own length). */
+        put16(buf + 16, (uint16_t)~csum_fold(sum));
         return hl;
 }
 

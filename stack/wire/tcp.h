@@ -84,6 +84,15 @@ size_t tcp_opts_emit(const struct tcp_opts *o, uint8_t *buf);
  * the header in buf. Returns the header length. */
 size_t tcp_hdr_emit(const struct tcp_hdr *h, uint8_t *buf, size_t payload_len, uint32_t src,
                     uint32_t dst);
+/* The same, with the payload's RFC 1071 sum already known (csum_copy while copying it in):
+ * only the header is summed here. */
+size_t tcp_hdr_emit_sum(const struct tcp_hdr *h, uint8_t *buf, size_t payload_len,
+                        uint32_t payload_sum, uint32_t src, uint32_t dst);
+/* The same for a link that finishes the checksum (LINK_TX_CSUM): the field gets only the
+ * pseudo-header sum over the header and payload_len bytes, folded but not complemented, and
+ * the payload is not read. */
+size_t tcp_hdr_emit_partial(const struct tcp_hdr *h, uint8_t *buf, size_t payload_len, uint32_t src,
+                            uint32_t dst);
 /* True when the checksum over the pseudo header and seg_len bytes is right (RFC 9293 MUST-2). */
 bool tcp_csum_ok(const uint8_t *seg, size_t seg_len, uint32_t src, uint32_t dst);
 

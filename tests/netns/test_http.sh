@@ -132,6 +132,23 @@ case_bad_request_400() {
 	stackd_stop
 }
 
+# A file that changes, or goes away, is served as it is on disk again after at most a
+# second (httpd's cache of file contents is revalidated once a second).
+case_changed_file_served_within_a_second() {
+	www_up
+	curl_run http://10.0.0.2/sub/a.txt
+	cmp "$BODY" "$WWW/sub/a.txt" || fail "a.txt differs"
+	printf 'changed text, longer\n' >"$WWW/sub/a.txt"
+	sleep 1.2
+	curl_run http://10.0.0.2/sub/a.txt
+	cmp "$BODY" "$WWW/sub/a.txt" || fail "a.txt not served as changed"
+	rm "$WWW/sub/a.txt"
+	sleep 1.2
+	curl_run http://10.0.0.2/sub/a.txt
+	expect_match "$HDRS" '^< HTTP/1\.1 404 Not Found' "status after removal"
+	stackd_stop
+}
+
 # Two URLs in one curl: the second request goes over the same connection (RFC 9112 9.3).
 case_keep_alive() {
 	www_up
@@ -153,4 +170,5 @@ t_case curl_head case_curl_head
 t_case curl_404 case_curl_404
 t_case bad_request_400 case_bad_request_400
 t_case keep_alive case_keep_alive
+t_case changed_file_served_within_a_second case_changed_file_served_within_a_second
 t_done

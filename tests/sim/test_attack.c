@@ -20,8 +20,8 @@
 #define ATK_MSL_MS 1000
 #define ATK_FLOOD_PER_MS 5 /* 5,000 spoofed SYNs per second */
 #define ATK_FLOOD_MS 20000 /* for 20 s: 100,000 SYNs */
-#define ATK_SYNQ_BOUND 128 /* half-open children the victim may hold (stack_config.tcp_synq_max)   \
-                            */
+/* Half-open children the victim may hold (stack_config.tcp_synq_max). */
+#define ATK_SYNQ_BOUND 128
 #define ATK_CONNECT_MAX_US 5000000u /* a real client gets in within 5 s despite the flood */
 
 /* A TCP segment src:sport -> dst:dport in an Ethernet frame for end to (valid checksums). */
