@@ -142,6 +142,7 @@ udp_enqueue(struct stack *s, struct udp_pcb *pcb, struct pkt *p, uint32_t src, u
         pcb->rxq_tail = p;
         pcb->rxq_count++;
         pcb->rxq_bytes += plen;
+        sock_touch(s, pcb->so);
 }
 
 void
@@ -207,6 +208,7 @@ udp_icmp_error(struct stack *s, const struct icmp_err *e)
                 if (pcb->raddr != e->dst || pcb->rport != dport)
                         continue;
                 pcb->so->error = icmp_err_errno(e->type, e->code);
+                sock_touch(s, pcb->so);
                 return;
         }
         stack_count(s, CNT_ICMP_ERR_IGNORED);

@@ -1,5 +1,6 @@
-/* The socket table: small integer handles over UDP pcbs and TCP TCBs, readiness, deferred
- * callbacks, `ss`-style listing, and ephemeral port choice (RFC 6056 3.3.3, Algorithm 3). */
+/* The socket table: small integer handles over UDP pcbs and TCP TCBs (the lowest free one),
+ * the calls on them, `ss`-style listing, and ephemeral port choice (RFC 6056 3.3.3,
+ * Algorithm 3). Readiness and callbacks: sock_events.c. */
 #include "stack/sock/sock.h"
 
 #include <errno.h>
@@ -10,6 +11,7 @@
 #include "stack/core/stack.h"
 #include "stack/net/udp.h"
 #include "stack/sock.h"
+#include "stack/sock/sock_table.h"
 #include "stack/tcp/tcb.h"
 #include "stack/tcp/tcp_user.h"
 
@@ -17,14 +19,6 @@
 #define SOCK_INITIAL_SLOTS 16
 #define EPHEMERAL_MIN 49152u /* RFC 6056 2.1: the IANA dynamic range, 49152-65535 */
 #define EPHEMERAL_MAX 65535u
-
-struct sock_table {
-        struct sock **slots; /* indexed by handle; NULL when free */
-        unsigned n_slots;    /* allocated entries of slots */
-        unsigned max;        /* bound on handles (stack_config.max_socks) */
-        unsigned in_use;
-        uint32_t next_ephemeral; /* RFC 6056 3.3.3 next_ephemeral */
-};
 
 int
 sock_init(struct stack *s)
@@ -34,6 +28,7 @@ sock_init(struct stack *s)
         if (!t)
                 return -ENOMEM;
         t->max = s->cfg.max_socks ? s->cfg.max_socks : SOCK_DEFAULT_MAX;
+        sock_events_init(t);
         /* Start the counter at a random point so the first port of each run differs. */
         t->next_ephemeral = (uint32_t)rng_next(&s->rng);
         s->socks = t;
@@ -58,6 +53,7 @@ sock_fini(struct stack *s)
                 free(so);
         }
         free(t->slots);
+        free(t->free_heap);
         free(t);
         s->socks = NULL;
 }
@@ -72,17 +68,23 @@ sock_get(struct stack *s, int sd)
         return t->slots[sd];
 }
 
-/* Make room for handle number n in the slot array (it only ever grows). */
+/* Make room for handle number n in the slot array (it only ever grows). The free heap
+ * grows first and to the same size, so a release never needs memory. */
 static int
 sock_grow(struct sock_table *t, unsigned n)
 {
         unsigned cap = t->n_slots ? t->n_slots : SOCK_INITIAL_SLOTS;
         struct sock **ns;
+        unsigned *nh;
 
         while (cap <= n)
                 cap *= 2;
         if (cap > t->max)
                 cap = t->max;
+        nh = realloc(t->free_heap, cap * sizeof(*nh));
+        if (!nh)
+                return -ENOMEM;
+        t->free_heap = nh;
         ns = realloc(t->slots, cap * sizeof(*ns));
         if (!ns)
                 return -ENOMEM;
@@ -92,23 +94,60 @@ sock_grow(struct sock_table *t, unsigned n)
         return 0;
 }
 
-/* The lowest free handle, like POSIX file descriptors. */
+static void
+sock_heap_push(struct sock_table *t, unsigned sd)
+{
+        unsigned *h = t->free_heap;
+        unsigned i = t->n_free++;
+
+        while (i > 0 && h[(i - 1) / 2] > sd) {
+                h[i] = h[(i - 1) / 2];
+                i = (i - 1) / 2;
+        }
+        h[i] = sd;
+}
+
+static unsigned
+sock_heap_pop(struct sock_table *t)
+{
+        unsigned *h = t->free_heap;
+        unsigned top = h[0], last = h[--t->n_free], i = 0, n = t->n_free;
+
+        for (unsigned c = 1; c < n; i = c, c = 2 * c + 1) {
+                if (c + 1 < n && h[c + 1] < h[c])
+                        c++;
+                if (h[c] >= last)
+                        break;
+                h[i] = h[c];
+        }
+        h[i] = last;
+        return top;
+}
+
+/* The lowest free handle, like POSIX file descriptors (tests rely on it): the least of the
+ * released ones, else the next never used; O(log n) in the number released. */
 struct sock *
 sock_alloc(struct stack *s, enum sock_type type)
 {
         struct sock_table *t = s->socks;
         struct sock *so;
-        unsigned sd = 0;
+        unsigned sd;
 
         if (t->in_use >= t->max)
-                return NULL;
-        while (sd < t->n_slots && t->slots[sd])
-                sd++;
-        if (sd >= t->n_slots && sock_grow(t, sd) < 0)
                 return NULL;
         so = calloc(1, sizeof(*so));
         if (!so)
                 return NULL;
+        if (t->n_free > 0) {
+                sd = sock_heap_pop(t);
+        } else {
+                sd = t->hwm;
+                if (sd >= t->n_slots && sock_grow(t, sd) < 0) {
+                        free(so);
+                        return NULL;
+                }
+                t->hwm++;
+        }
         so->sd = (int)sd;
         so->type = type;
         so->in_use = true;
@@ -124,8 +163,10 @@ sock_release(struct stack *s, struct sock *so)
 
         if (!so || sock_get(s, so->sd) != so)
                 return;
+        sock_events_forget(t, so);
         t->slots[so->sd] = NULL;
         t->in_use--;
+        sock_heap_push(t, (unsigned)so->sd);
         free(so);
 }
 
@@ -156,6 +197,7 @@ sock_check(struct stack *s, int sd, bool missing, int missing_err, bool tcp_only
         *so = sock_get(s, sd);
         if (!*so)
                 return -EBADF;
+        sock_touch(s, *so); /* the call may change what the socket is ready for */
         if (missing)
                 return missing_err;
         if (tcp_only && (*so)->type != SOCK_TYPE_TCP)
@@ -284,6 +326,7 @@ sock_recvfrom(struct stack *s, int sd, void *buf, size_t len, struct sock_addr *
 
         if (!so)
                 return -EBADF;
+        sock_touch(s, so);
         if (!buf && len)
                 return -EFAULT;
         if (so->type == SOCK_TYPE_UDP)
@@ -301,6 +344,7 @@ sock_shutdown(struct stack *s, int sd, int how)
 
         if (!so)
                 return -EBADF;
+        sock_touch(s, so);
         if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR)
                 return -EINVAL;
         if (so->type != SOCK_TYPE_TCP)
@@ -338,22 +382,6 @@ sock_abort(struct stack *s, int sd)
         return sock_end(s, sd, true);
 }
 
-/* A pending error always makes the socket readable and flagged, whatever the protocol
- * reports, so a poll loop wakes up to fetch it. */
-unsigned
-sock_events(struct stack *s, int sd)
-{
-        struct sock *so = sock_get(s, sd);
-        unsigned ev;
-
-        if (!so)
-                return 0;
-        ev = so->type == SOCK_TYPE_UDP ? udp_sock_events(s, so) : tcp_user_events(s, so);
-        if (so->error)
-                ev |= SOCK_READABLE | SOCK_ERROR;
-        return ev;
-}
-
 int
 sock_error(struct stack *s, int sd)
 {
@@ -362,6 +390,7 @@ sock_error(struct stack *s, int sd)
 
         if (!so)
                 return -EBADF;
+        sock_touch(s, so); /* no error left: no longer flagged */
         e = so->error;
         so->error = 0;
         return e;
@@ -409,46 +438,6 @@ sock_peer(struct stack *s, int sd, struct sock_addr *peer)
         return r < 0                       ? r
                : so->type == SOCK_TYPE_UDP ? udp_sock_peer(s, so, peer)
                                            : tcp_user_peer(s, so, peer);
-}
-
-int
-sock_set_callback(struct stack *s, int sd, sock_event_fn *fn, void *ctx)
-{
-        struct sock *so = sock_get(s, sd);
-
-        if (!so)
-                return -EBADF;
-        so->cb = fn;
-        so->cb_ctx = ctx;
-        /* Nothing delivered yet: the first poll reports whatever the socket is ready for. */
-        so->last_events = 0;
-        return 0;
-}
-
-/* Called at the end of stack_poll, after all input and timers, so callbacks never run from
- * inside protocol processing. A callback may open or close sockets: re-read the table on
- * every step and skip a slot that changed under us. */
-void
-sock_deliver_events(struct stack *s)
-{
-        struct sock_table *t = s->socks;
-
-        for (unsigned i = 0; i < t->n_slots; i++) {
-                struct sock *so = t->slots[i];
-                unsigned ev;
-
-                if (!so || !so->cb)
-                        continue;
-                ev = sock_events(s, so->sd);
-                if (ev == so->last_events)
-                        continue;
-                so->last_events = ev;
-                so->cb(so->cb_ctx, so->sd, ev);
-                /* The callback may have drained the socket: remember what it left, so the
-                 * next change (new data in a later poll) is seen as one. */
-                if (t->slots[i] == so && so->in_use)
-                        so->last_events = sock_events(s, so->sd);
-        }
 }
 
 void

@@ -22,12 +22,25 @@ struct sock {
         unsigned last_events; /* what the callback last saw */
         sock_event_fn *cb;
         void *cb_ctx;
+        bool touched;                         /* on the touched list (or the one being delivered) */
+        struct sock *touch_next, *touch_prev; /* circular, through struct sock_table */
 };
 
 int sock_init(struct stack *s);
 void sock_fini(struct stack *s);
-/* Run readiness callbacks for sockets whose events changed (end of stack_poll). */
+/* Run readiness callbacks for sockets whose events changed (end of stack_poll). Only
+ * sockets touched since they were last looked at are looked at. */
 void sock_deliver_events(struct stack *s);
+/* Queue so to have its readiness compared with what its callback last saw, at the end of
+ * this poll. Called wherever readiness may change (input, timers, user calls); O(1). A
+ * socket without a callback has nothing to deliver (sock_set_callback touches it). */
+void sock_touch_slow(struct stack *s, struct sock *so);
+static inline void
+sock_touch(struct stack *s, struct sock *so)
+{
+        if (so && so->cb && !so->touched)
+                sock_touch_slow(s, so);
+}
 /* The socket behind a handle, or NULL. */
 struct sock *sock_get(struct stack *s, int sd);
 /* A new socket of type (used by accept); NULL when the table is full. */

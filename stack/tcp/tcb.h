@@ -262,6 +262,8 @@ void tcb_listener_add(struct stack *s, struct tcb *t);
 void tcb_listener_remove(struct stack *s, struct tcb *t);
 void tcb_child_unlink(struct tcb *t);
 void tcb_mark_dirty(struct stack *s, struct tcb *t);
+/* Its socket's (and its listener's) readiness may have changed: look at them this poll. */
+void tcb_touch(struct stack *s, struct tcb *t);
 void tcb_defer_free(struct stack *s, struct tcb *t);
 /* Store a connection error on the socket (or drop it for an orphan). */
 void tcb_set_error(struct tcb *t, int err);

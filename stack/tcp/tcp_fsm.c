@@ -160,6 +160,7 @@ tcp_set_state(struct stack *s, struct tcb *t, enum tcp_conn_state next, enum tcp
         if (from == TCP_TIME_WAIT)
                 tcb_time_wait_remove(s, t);
         t->state = next;
+        tcb_touch(s, t); /* every state change may change readiness (RST, FIN, timeouts) */
         tcp_trace_transition(s, t, from, why);
         tcp_enter(s, t, from);
 }

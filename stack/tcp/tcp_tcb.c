@@ -345,8 +345,19 @@ tcb_child_unlink(struct tcb *t)
 }
 
 void
+tcb_touch(struct stack *s, struct tcb *t)
+{
+        sock_touch(s, t->sock);
+        if (t->listener) /* a child that becomes ready, or goes, changes the listener's */
+                sock_touch(s, t->listener->sock);
+}
+
+/* Every segment a synchronized TCB takes marks it dirty, so its socket is touched here even
+ * when it is dirty already (a callback may have marked it after the last flush). */
+void
 tcb_mark_dirty(struct stack *s, struct tcb *t)
 {
+        tcb_touch(s, t);
         if (t->dirty || t->dead)
                 return;
         t->dirty = true;
@@ -364,6 +375,7 @@ tcb_defer_free(struct stack *s, struct tcb *t)
         s->tcp->dead = t;
 }
 
+/* Every caller moves the TCB to CLOSED next, and tcp_set_state touches the socket. */
 void
 tcb_set_error(struct tcb *t, int err)
 {

@@ -280,7 +280,9 @@ sock_callback_only_when_events_change(void)
         CU_ASSERT_EQUAL(log.events, SOCK_WRITABLE);
         stack_poll(s);
         CU_ASSERT_EQUAL(log.calls, 1); /* nothing changed */
+        /* As udp_icmp_error does: whoever stores an error touches the socket. */
         sock_get(s, sd)->error = -ECONNREFUSED;
+        sock_touch(s, sock_get(s, sd));
         stack_poll(s);
         CU_ASSERT_EQUAL(log.calls, 2);
         CU_ASSERT_EQUAL(log.events, SOCK_WRITABLE | SOCK_READABLE | SOCK_ERROR);
