@@ -18,6 +18,9 @@ struct svc_listener {
         bool udp;
 };
 
+#define CHARGEN_LINE 74                    /* RFC 864: 72 characters, CR, LF */
+#define CHARGEN_PERIOD (95 * CHARGEN_LINE) /* the text repeats after 95 lines */
+
 struct svc_conn {
         int sd;
         enum svc_kind kind;
@@ -26,7 +29,7 @@ struct svc_conn {
         size_t out_len, out_off;
         char *in; /* HTTP only: SVC_IN_MAX bytes of request, allocated on first use */
         size_t in_len;
-        uint64_t chargen_pos;
+        uint64_t chargen_pos; /* bytes of the RFC 864 stream sent so far */
 };
 
 struct services {
@@ -38,7 +41,25 @@ struct services {
         int n_conns, cap_conns;
         int max_conns;
         int sockbuf; /* SNDBUF/RCVBUF for listeners, inherited by their connections; 0: default */
+        char chargen[2 * CHARGEN_PERIOD]; /* the RFC 864 period, twice (chargen_init) */
 };
+
+/* RFC 864: lines of 72 printable characters, each starting one further along; after 95
+ * lines the text repeats. sv->chargen holds those 95 lines twice, so any window of up to one
+ * period is contiguous and goes to the socket straight from there, with no copy of our own
+ * (formatting per line and queueing cost more than TCP itself). */
+static void
+chargen_init(struct services *sv)
+{
+        for (int l = 0; l < 2 * 95; l++) {
+                char *line = sv->chargen + l * CHARGEN_LINE;
+
+                for (int k = 0; k < 72; k++)
+                        line[k] = (char)(' ' + (l + k) % 95);
+                line[72] = '\r';
+                line[73] = '\n';
+        }
+}
 
 struct services *
 services_create(struct stack *s, const char *http_dir, int max_conns, int sockbuf)
@@ -53,6 +74,7 @@ services_create(struct stack *s, const char *http_dir, int max_conns, int sockbu
                 sv->s = s;
                 sv->max_conns = max_conns > 0 ? max_conns : SVC_DEFAULT_MAX_CONNS;
                 sv->sockbuf = sockbuf;
+                chargen_init(sv);
         }
         return sv;
 }
@@ -157,25 +179,16 @@ conn_flush(struct services *sv, struct svc_conn *c)
         return true;
 }
 
-/* RFC 864: lines of 72 printable characters, each starting one further along. Each line is
- * a 72-byte window into the 95 printable characters written twice, and lines are queued in
- * blocks: formatting byte by byte and growing the queue per line cost more than TCP itself. */
 static void
 chargen_fill(struct services *sv, struct svc_conn *c)
 {
-        char chars[2 * 95], block[64 * 74];
+        while (c->out_off == c->out_len) {
+                size_t off = (size_t)(c->chargen_pos % CHARGEN_PERIOD);
+                ssize_t w = sock_send(sv->s, c->sd, sv->chargen + off, CHARGEN_PERIOD);
 
-        for (int j = 0; j < 2 * 95; j++)
-                chars[j] = (char)(' ' + j % 95);
-        while (c->out_off == c->out_len && (sock_events(sv->s, c->sd) & SOCK_WRITABLE)) {
-                for (int k = 0; k < 64; k++) {
-                        memcpy(block + k * 74, chars + c->chargen_pos % 95, 72);
-                        block[k * 74 + 72] = '\r';
-                        block[k * 74 + 73] = '\n';
-                        c->chargen_pos++;
-                }
-                if (conn_queue(c, block, sizeof(block)) < 0 || !conn_flush(sv, c))
+                if (w <= 0)
                         return;
+                c->chargen_pos += (uint64_t)w;
         }
 }
 

@@ -41,26 +41,19 @@ csum_load64(const uint8_t *p)
         return w;
 }
 
-/* Sum 32 bytes at p into acc. */
-static inline uint64_t
-csum_add32b(uint64_t acc, const uint8_t *p)
-{
-        acc = csum_add64(acc, csum_load64(p));
-        acc = csum_add64(acc, csum_load64(p + 8));
-        acc = csum_add64(acc, csum_load64(p + 16));
-        return csum_add64(acc, csum_load64(p + 24));
-}
-
 uint32_t
 csum_partial(const void *buf, size_t len, uint32_t sum)
 {
         const uint8_t *p = buf;
-        uint64_t acc = 0;
+        uint64_t acc = 0, odd = 0; /* two carry chains, so two additions run at once */
         uint16_t w16;
         uint8_t be[2];
 
-        for (; len >= 32; p += 32, len -= 32)
-                acc = csum_add32b(acc, p);
+        for (; len >= 16; p += 16, len -= 16) {
+                acc = csum_add64(acc, csum_load64(p));
+                odd = csum_add64(odd, csum_load64(p + 8));
+        }
+        acc = csum_add64(acc, odd);
         for (; len >= 8; p += 8, len -= 8)
                 acc = csum_add64(acc, csum_load64(p));
         for (; len >= 2; p += 2, len -= 2) {
@@ -81,19 +74,21 @@ csum_copy(void *dst, const void *src, size_t len, uint32_t sum)
 {
         const uint8_t *p = src;
         uint8_t *d = dst;
-        uint64_t acc = 0;
-        size_t n = len & ~(size_t)31;
+        uint64_t acc = 0, odd = 0;
+        size_t n = len & ~(size_t)15;
 
         /* The same accumulation as csum_partial, each word stored as it is loaded: one walk
          * through the data instead of a memcpy and a separate sum. */
-        for (size_t i = 0; i < n; i += 8) {
-                uint64_t w = csum_load64(p + i);
+        for (size_t i = 0; i < n; i += 16) {
+                uint64_t w0 = csum_load64(p + i), w1 = csum_load64(p + i + 8);
 
-                memcpy(d + i, &w, 8);
-                acc = csum_add64(acc, w);
+                memcpy(d + i, &w0, 8);
+                memcpy(d + i + 8, &w1, 8);
+                acc = csum_add64(acc, w0);
+                odd = csum_add64(odd, w1);
         }
         memcpy(d + n, p + n, len - n);
-        return csum_native_add(acc, csum_partial(p + n, len - n, sum));
+        return csum_native_add(csum_add64(acc, odd), csum_partial(p + n, len - n, sum));
 }
 
 uint16_t
