@@ -35,7 +35,7 @@ PIDS=()
 NSS=()
 T0=$(date +%s)
 STEP=0
-NSTEPS=10
+NSTEPS=11
 : >"$RES"
 
 say() { echo "bench: $*" >&2; }
@@ -204,10 +204,10 @@ if [[ -n "$BENCH_ONLY" ]]; then
 	NSTEPS=0
 	for st in $BENCH_ONLY; do
 		case $st in
-		veth | offload | http | idle | ir) NSTEPS=$((NSTEPS + 1)) ;;
+		veth | offload | ping | http | idle | ir) NSTEPS=$((NSTEPS + 1)) ;;
 		fwd) NSTEPS=$((NSTEPS + 2)) ;;
 		bulk) NSTEPS=$((NSTEPS + 3)) ;;
-		*) say "unknown stage '$st' in BENCH_ONLY (veth fwd bulk offload http idle ir)"; exit 2 ;;
+		*) say "unknown stage '$st' in BENCH_ONLY (veth fwd bulk offload ping http idle ir)"; exit 2 ;;
 		esac
 	done
 	put only "$BENCH_ONLY"
@@ -251,10 +251,13 @@ iperf() { # CLIENT_NS SERVER_NS SERVER_ADDR: Mbit/s of one kernel TCP flow
 	stop_pid "$spid"
 	jq -r '.end.sum_received.bits_per_second / 1e6 | floor' <<<"$out" 2>/dev/null
 }
-ping_stats() { # NS ADDR KEY: 1000 pings at 1 ms; avg, p50, p99 in microseconds
-	nsx "$1" ping -n -i 0.001 -c "$PINGS" -W 1 "$2" >"$TMP/ping.txt" 2>&1
-	sed -n 's/.*time=\([0-9.]*\) ms.*/\1/p' "$TMP/ping.txt" | sort -g | awk -v k="$3" '
-		{v[NR] = $1 * 1000; s += v[NR]}
+ping_round() { # NS ADDR FILE COUNT: COUNT pings at 1 ms; append their RTTs (us) to FILE
+	nsx "$1" ping -n -i 0.001 -c "$4" -W 1 "$2" 2>&1 |
+		sed -n 's/.*time=\([0-9.]*\) ms.*/\1/p' | awk '{print $1 * 1000}' >>"$3"
+}
+ping_put() { # FILE KEY: avg, p50, p99 in microseconds and the number of replies
+	sort -g "$1" | awk -v k="$2" '
+		{v[NR] = $1; s += v[NR]}
 		END {
 			if (!NR) exit
 			p99 = int(NR * 0.99 + 0.999); if (p99 < 1) p99 = 1
@@ -269,27 +272,31 @@ stage_veth() {
 	put veth_mbps "$(iperf va vb 10.0.1.2)"
 }
 
-fwd_run() { # MODE(plain|offload): iperf3 and CPU of the forwarder
-	local log=$TMP/tapfwd-$1.log flag="" t0 t1 pid mbps
+fwd_up() { # MODE(plain|offload): the forwarder between namespaces fa and fb, PID in FWD_PID
+	local log=$TMP/tapfwd-$1.log flag=""
 	[[ $1 == offload ]] && flag=--offload
 	bg ff "$log" "$BB/tapfwd" $flag "$PFX-fa:fa" "$PFX-fb:fb"
-	pid=$BG_PID
+	FWD_PID=$BG_PID
 	wait_log "$log" "ready" || return 1
 	ip -n "$PFX-fa" addr add 10.0.2.1/24 dev fa
 	ip -n "$PFX-fb" addr add 10.0.2.2/24 dev fb
 	ip -n "$PFX-fa" link set fa up
 	ip -n "$PFX-fb" link set fb up
+}
+fwd_run() { # MODE(plain|offload): iperf3 and CPU of the forwarder
+	local t0 t1 pid mbps
+	fwd_up "$1" || return 1
+	pid=$FWD_PID
 	t0=$(cpu_ticks "$pid")
 	mbps=$(iperf fa fb 10.0.2.2)
 	t1=$(cpu_ticks "$pid")
 	put "fwd_${1}_mbps" "$mbps"
 	put "fwd_${1}_cpu_s_per_gb" "$(awk -v t=$((t1 - t0)) -v hz="$HZ" -v m="$mbps" -v s="$IPERF_S" \
 		'BEGIN {if (m > 0) printf "%.2f", t / hz / (m * s / 8000)}')"
-	[[ $1 == plain ]] && ping_stats fa 10.0.2.2 fwd_plain_ping
 	stop_pid "$pid"
 }
 stage_fwd() {
-	progress "TAP forwarder, plain (iperf3 + ${PINGS} pings)"
+	progress "TAP forwarder, plain (iperf3)"
 	fwd_run plain
 	progress "TAP forwarder, vnet header + offloads (iperf3)"
 	fwd_run offload
@@ -334,8 +341,7 @@ stage_bulk() {
 	bulk3 send bulk_rx
 	progress "bulk stack chargen -> host, $((BULK / 1000000)) MB x3"
 	bulk3 recv bulk_tx
-	progress "ping host -> stack (${PINGS} at 1 ms); scaling 1/10/100 flows"
-	ping_stats s 10.0.0.2 stack_ping
+	progress "scaling 1/10/100 flows"
 	for n in 1 10 100; do
 		for dir in send recv; do
 			r=$(bulk "$dir" "$SCALE" "$n")
@@ -357,26 +363,57 @@ stage_offload() {
 # ---------------------------------------------------------------- connection rate
 stage_http() {
 	progress "connection rate: HTTP/1.0 GETs, sequential $SEQ_N and 16-way $CONC_N"
-	http_rate() { # NS ADDR COUNT CONC: GETs per second
-		local out
-		out=$(nsx "$1" timeout 120 "$BB/loadgen" http "$2:80" /index.html "$3" "$4" 2>&1)
+	http_rate() { # NS ADDR COUNT CONC [CPU]: GETs per second (the client pinned to CPU)
+		local out pin=()
+		[[ -n "${5:-}" ]] && pin=(taskset -c "$5")
+		out=$(nsx "$1" timeout 120 "${pin[@]}" "$BB/loadgen" http "$2:80" /index.html "$3" "$4" 2>&1)
 		[[ $(kv failed "$out") == 0 ]] || say "http $2 x$4: $out"
 		echo "$(kv rate "$out") $(kv failed "$out")"
 	}
+	# The stack and the kernel server take turns, ROUNDS times, and each reports the median of
+	# its rounds: this VM's wakeup latency drifts over seconds (one run measured sequential
+	# GETs at 0.6x and the next at 3.7x), and alternating exposes both sides to the same drift.
+	local rounds=5 mode n c i r sr kr sf
 	for mode in seq conc; do
-		n=$SEQ_N c=1
-		[[ $mode == conc ]] && n=$CONC_N c=16
-		# A fresh stackd each time: the previous run's TIME-WAITs (2 MSL) hold TCBs.
+		n=$((SEQ_N / rounds)) c=1
+		[[ $mode == conc ]] && n=$((CONC_N / rounds)) c=16
 		stackd_up "$TMP/stackd-http-$mode.log" --http "$TMP/www"
-		r=$(http_rate s 10.0.0.2 "$n" "$c")
-		put "http_${mode}_rate" "${r% *}"
-		put "http_${mode}_failed" "${r#* }"
-		stop_pid "$SD_PID"
 		bg vb "$TMP/khttpd.log" "$BB/khttpd" 10.0.1.2 80 "$TMP/www/index.html"
 		kpid=$BG_PID
 		wait_log "$TMP/khttpd.log" ready
-		r=$(http_rate va 10.0.1.2 "$n" "$c")
-		put "khttp_${mode}_rate" "${r% *}"
+		sr=() kr=() sf=0
+		for i in $(seq "$rounds"); do
+			r=$(http_rate s 10.0.0.2 "$n" "$c")
+			sr+=("${r% *}")
+			sf=$((sf + ${r#* }))
+			r=$(http_rate va 10.0.1.2 "$n" "$c")
+			kr+=("${r% *}")
+		done
+		put "http_${mode}_rate" "$(printf '%s\n' "${sr[@]}" | median)"
+		put "http_${mode}_failed" "$sf"
+		put "khttp_${mode}_rate" "$(printf '%s\n' "${kr[@]}" | median)"
+		put "http_${mode}_rounds" "$(IFS=,; echo "${sr[*]}") vs $(IFS=,; echo "${kr[*]}")"
+		put "http_${mode}_pair_ratio" "$(for i in "${!sr[@]}"; do
+			awk -v a="${sr[$i]}" -v b="${kr[$i]}" 'BEGIN {if (b > 0) printf "%.4f\n", a / b}'
+		done | median)"
+		if [[ $mode == seq ]]; then
+			# Over a TAP each connection costs 4 process wakeups on the critical path (2 of
+			# stackd, 2 of the client), over veth 2: the kernel runs the handshake inside the
+			# client's connect(). With both on one CPU a wakeup is a plain context switch, so
+			# this shows the per-connection cost without the VM's cross-CPU wakeup latency.
+			taskset -pc 0 "$SD_PID" >/dev/null
+			taskset -pc 0 "$kpid" >/dev/null
+			sr=() kr=()
+			for i in $(seq "$rounds"); do
+				r=$(http_rate s 10.0.0.2 "$n" 1 0)
+				sr+=("${r% *}")
+				r=$(http_rate va 10.0.1.2 "$n" 1 0)
+				kr+=("${r% *}")
+			done
+			put http_pinned_rate "$(printf '%s\n' "${sr[@]}" | median)"
+			put khttp_pinned_rate "$(printf '%s\n' "${kr[@]}" | median)"
+		fi
+		stop_pid "$SD_PID"
 		stop_pid "$kpid"
 	done
 }
@@ -474,6 +511,26 @@ stage_idle() {
 	ip -n "$PFX-s" link set tap0 txqueuelen 1000
 }
 
+# ---------------------------------------------------------------- ping
+stage_ping() {
+	# The stack and the plain forwarder take turns, 5 rounds of PINGS/5 each, so both see the
+	# same moments of this VM's latency drift; the statistics pool each side's rounds.
+	local i
+	progress "ping host -> stack and via the plain forwarder (${PINGS} each at 1 ms, in turns)"
+	fwd_up plain || return 1
+	stackd_up "$TMP/stackd-ping.log" --discard 9
+	: >"$TMP/ping-stack.txt"
+	: >"$TMP/ping-fwd.txt"
+	for i in 1 2 3 4 5; do
+		ping_round s 10.0.0.2 "$TMP/ping-stack.txt" $((PINGS / 5))
+		ping_round fa 10.0.2.2 "$TMP/ping-fwd.txt" $((PINGS / 5))
+	done
+	ping_put "$TMP/ping-stack.txt" stack_ping
+	ping_put "$TMP/ping-fwd.txt" fwd_plain_ping
+	stop_pid "$SD_PID"
+	stop_pid "$FWD_PID"
+}
+
 # ---------------------------------------------------------------- deterministic figure
 stage_ir() {
 	progress "instructions per MB (callgrind, in-process transfer of $MB MB)"
@@ -483,7 +540,7 @@ stage_ir() {
 }
 
 # ---------------------------------------------------------------- run
-for st in veth fwd bulk offload http idle ir; do
+for st in veth fwd bulk offload ping http idle ir; do
 	want "$st" && "stage_$st"
 done
 
