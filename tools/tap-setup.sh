@@ -111,6 +111,9 @@ if [ "$cmd" = up ]; then
 		ip tuntap add dev "$dev" mode tap user "$user"
 	fi
 	ip addr replace "$addr" dev "$dev"
+	# The kernel's queue towards the stack: 1000 frames (1.5 MB) overflow as soon as many
+	# flows send at once (bench/README.md, scaling); 10,000 frames cost memory only when used.
+	ip link set "$dev" txqueuelen 10000
 	ip link set "$dev" up
 	sysctl -qw net.ipv4.ip_forward=1
 	nat_down

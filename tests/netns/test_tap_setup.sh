@@ -59,6 +59,7 @@ case_up_nat_down() {
 	expect_match "$out" '^NAT: nftables table ip stack_tap_tap0 \(10\.0\.0\.0/24 -> eth0\)$' "NAT"
 	expect_match "$out" '^DNS: ' "DNS hint"
 	expect_match "$(ns_exec "$rt" ip -4 addr show dev tap0)" 'inet 10\.0\.0\.1/24' "tap0 address"
+	expect_match "$(ns_exec "$rt" ip link show dev tap0)" 'qlen 10000' "tap0 queue of 10,000 frames"
 	expect_eq "$(ns_exec "$rt" sysctl -n net.ipv4.ip_forward)" 1 "ip_forward in the router"
 	expect_match "$(ns_exec "$rt" nft list table ip stack_tap_tap0)" 'masquerade' "nft rule"
 	# Nothing leaks into the root namespace.
