@@ -22,7 +22,11 @@ struct svc_listener {
 #define CHARGEN_PERIOD (95 * CHARGEN_LINE) /* the text repeats after 95 lines */
 
 struct svc_conn {
+        struct services *sv;
         int sd;
+        int idx;    /* in sv->conns */
+        bool ready; /* on sv->ready: its socket's readiness changed since it was served */
+        struct svc_conn *next_ready;
         enum svc_kind kind;
         bool peer_eof, close_after_flush;
         uint8_t *out; /* bytes accepted for sending but not yet taken by the socket */
@@ -39,6 +43,7 @@ struct services {
         int n_ls;
         struct svc_conn **conns; /* grows by doubling up to max_conns */
         int n_conns, cap_conns;
+        struct svc_conn *ready; /* connections to serve: only these, not all of them */
         int max_conns;
         int sockbuf; /* SNDBUF/RCVBUF for listeners, inherited by their connections; 0: default */
         char chargen[2 * CHARGEN_PERIOD]; /* the RFC 864 period, twice (chargen_init) */
@@ -142,7 +147,29 @@ conn_free(struct services *sv, int i)
         free(c->out);
         free(c->in);
         free(c);
-        sv->conns[i] = sv->conns[--sv->n_conns];
+        if (i != --sv->n_conns) { /* the last one takes the freed place */
+                sv->conns[i] = sv->conns[sv->n_conns];
+                sv->conns[i]->idx = i;
+        }
+}
+
+static void
+conn_mark_ready(struct svc_conn *c)
+{
+        if (c->ready)
+                return;
+        c->ready = true;
+        c->next_ready = c->sv->ready;
+        c->sv->ready = c;
+}
+
+/* The socket's readiness changed (stack_poll delivers this after input and after output). */
+static void
+conn_event(void *ctx, int sd, unsigned events)
+{
+        (void)sd;
+        (void)events;
+        conn_mark_ready(ctx);
 }
 
 /* Append bytes to the connection's output. */
@@ -286,9 +313,13 @@ accept_all(struct services *sv, struct svc_listener *l)
                         sock_abort(sv->s, sd);
                         continue;
                 }
+                c->sv = sv;
                 c->sd = sd;
                 c->kind = l->kind;
+                c->idx = sv->n_conns;
                 sv->conns[sv->n_conns++] = c;
+                sock_set_callback(sv->s, sd, conn_event, c);
+                conn_mark_ready(c); /* the request may have come with the handshake's ACK */
         }
 }
 
@@ -301,12 +332,22 @@ services_poll(struct services *sv)
                 else
                         accept_all(sv, &sv->ls[i]);
         }
-        for (int i = 0; i < sv->n_conns;) {
-                if (conn_serve(sv, sv->conns[i]))
-                        i++;
-                else
-                        conn_free(sv, i);
+        /* Only the connections whose readiness changed: the loop's work follows what
+         * happened, not how many connections are open (100,000 idle ones cost nothing). */
+        while (sv->ready) {
+                struct svc_conn *c = sv->ready;
+
+                sv->ready = c->next_ready;
+                c->ready = false;
+                if (!conn_serve(sv, c))
+                        conn_free(sv, c->idx);
         }
+}
+
+bool
+services_pending(const struct services *sv)
+{
+        return sv->ready != NULL;
 }
 
 void

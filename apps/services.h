@@ -3,6 +3,7 @@
 #ifndef APPS_SERVICES_H
 #define APPS_SERVICES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,8 +20,13 @@ enum svc_kind { SVC_ECHO, SVC_DISCARD, SVC_CHARGEN, SVC_HTTP };
 struct services *services_create(struct stack *s, const char *http_dir, int max_conns, int sockbuf);
 /* Listen on port for kind (TCP, and UDP for echo/discard). 0 or -errno. */
 int services_add(struct services *sv, enum svc_kind kind, uint16_t port);
-/* Accept, read and write whatever is ready; call after every stack_poll. */
+/* Accept, read and write whatever is ready; call after every stack_poll (or between
+ * stack_poll_input and stack_poll_output). Connections are served when their socket's
+ * readiness changed (socket callbacks), not every time. */
 void services_poll(struct services *sv);
+/* True when a connection's readiness changed after the last services_poll (e.g. in
+ * stack_poll_output): the loop should poll again without sleeping. */
+bool services_pending(const struct services *sv);
 void services_destroy(struct services *sv);
 
 /* HTTP (apps/httpd.c) over the files under dir (NULL: every target is 404); it keeps the

@@ -146,7 +146,7 @@ main(int argc, char **argv)
         app_format_ipv4(a.o.ip, ip);
         fprintf(stderr, "stackd: up on %s as %s/%u\n", a.o.iface, ip, a.o.prefix_len);
         while (!app_stop_requested) {
-                app_wait_input(&a, -1, 0, -1);
+                app_wait_input(&a, -1, 0, services_pending(sv) ? 0 : -1);
                 services_poll(sv);
                 stack_poll_output(a.s); /* ACKs now carry the window the services opened */
         }

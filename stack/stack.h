@@ -92,7 +92,8 @@ int stack_iface_add(struct stack *s, const struct iface_config *ic, const struct
 /* Read the clock, drain links, run timers, flush output. Returns 0 or -errno. */
 int stack_poll(struct stack *s);
 /* stack_poll in two halves, for a loop that serves its sockets in between: input reads the
- * clock, drains links and runs timers; output sends what is due and delivers socket events.
+ * clock, drains links, runs timers and delivers the socket events they caused; output sends
+ * what is due and delivers the events the application's own calls caused.
  * ACKs for data the application read in between then carry the window it opened, one
  * segment instead of an ACK with a closing window followed by an update. */
 int stack_poll_input(struct stack *s);

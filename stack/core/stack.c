@@ -145,6 +145,7 @@ stack_poll_input(struct stack *s)
         for (int i = 0; i < s->n_ifaces; i++)
                 iface_poll(s, s->ifaces[i]);
         timer_run_expired(s, &s->timers, s->now_us);
+        sock_deliver_events(s); /* what input and timers changed, before the app serves */
         return 0;
 }
 
