@@ -248,6 +248,19 @@ tcpfx_tcb_count(const struct tcpfx *fx)
         return fx->s->tcp->n_tcbs;
 }
 
+void
+tcpfx_quote_syn(const struct tcpfx *fx, uint8_t q[8])
+{
+        q[0] = (uint8_t)(fx->lport >> 8);
+        q[1] = (uint8_t)fx->lport;
+        q[2] = (uint8_t)(fx->pport >> 8);
+        q[3] = (uint8_t)fx->pport;
+        q[4] = (uint8_t)(fx->iss >> 24);
+        q[5] = (uint8_t)(fx->iss >> 16);
+        q[6] = (uint8_t)(fx->iss >> 8);
+        q[7] = (uint8_t)fx->iss;
+}
+
 static void
 fx_expect(struct tcpfx *fx, uint8_t flags, struct tcpfx_seg *g)
 {

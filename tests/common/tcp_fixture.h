@@ -84,5 +84,8 @@ struct tcb *tcpfx_open(struct tcpfx *fx, enum tcp_conn_state st);
 struct tcb *tcpfx_tcb(struct tcpfx *fx);
 /* Number of TCBs the stack holds. */
 unsigned tcpfx_tcb_count(const struct tcpfx *fx);
+/* The first 8 bytes of the SYN the stack sent (ports, ISS), as an ICMP error quotes them
+ * (RFC 792; RFC 1122 3.2.2 asks for at least these 8 octets). */
+void tcpfx_quote_syn(const struct tcpfx *fx, uint8_t q[8]);
 
 #endif

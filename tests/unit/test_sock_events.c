@@ -289,12 +289,7 @@ rfc9293_3_9_2_2_tcp_icmp_hard_error_reported_once(void)
         CU_ASSERT_EQUAL(sock_set_callback(fx.s, fx.sd, log_cb, &l), 0);
         tcpfx_poll(&fx);
         CU_ASSERT_EQUAL(l.calls, 0);
-        q[0] = (uint8_t)(fx.lport >> 8);
-        q[1] = (uint8_t)fx.lport;
-        q[2] = (uint8_t)(fx.pport >> 8);
-        q[3] = (uint8_t)fx.pport;
-        for (int i = 0; i < 4; i++)
-                q[4 + i] = (uint8_t)(fx.iss >> (24 - 8 * i));
+        tcpfx_quote_syn(&fx, q);
         tcp_icmp_error(fx.s, &e);
         tcpfx_poll(&fx);
         expect_one(&fx, &l, &seen, SOCK_READABLE | SOCK_HUP | SOCK_ERROR);

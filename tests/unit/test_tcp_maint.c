@@ -17,19 +17,6 @@
 
 #define ROUTER 0x0a0000feu /* 10.0.0.254: some router on the path */
 
-static void
-quote_syn(const struct tcpfx *fx, uint8_t q[8])
-{
-        q[0] = (uint8_t)(fx->lport >> 8);
-        q[1] = (uint8_t)fx->lport;
-        q[2] = (uint8_t)(fx->pport >> 8);
-        q[3] = (uint8_t)fx->pport;
-        q[4] = (uint8_t)(fx->iss >> 24);
-        q[5] = (uint8_t)(fx->iss >> 16);
-        q[6] = (uint8_t)(fx->iss >> 8);
-        q[7] = (uint8_t)fx->iss;
-}
-
 /* Finding apps5 #1: host unreachable from a router stays soft (MUST-56), but our own ARP
  * giving up on the next hop (icmp_local_error, reporter = us) fails the connect at once. */
 static void
@@ -48,7 +35,7 @@ rfc1122_2_3_2_2_own_arp_failure_aborts_syn_sent(void)
 
         tcpfx_init(&fx);
         tcpfx_open(&fx, TCP_SYN_SENT);
-        quote_syn(&fx, q);
+        tcpfx_quote_syn(&fx, q);
         tcp_icmp_error(fx.s, &e);
         CU_ASSERT_EQUAL(tcpfx_tcb(&fx)->state, TCP_SYN_SENT);
         e.from = TCPFX_LOCAL;

@@ -437,14 +437,7 @@ rfc9293_must54_icmp_port_unreachable_aborts_syn_sent(void)
 
         tcpfx_init(&fx);
         tcpfx_open(&fx, TCP_SYN_SENT);
-        quote[0] = (uint8_t)(fx.lport >> 8);
-        quote[1] = (uint8_t)fx.lport;
-        quote[2] = (uint8_t)(fx.pport >> 8);
-        quote[3] = (uint8_t)fx.pport;
-        quote[4] = (uint8_t)(fx.iss >> 24);
-        quote[5] = (uint8_t)(fx.iss >> 16);
-        quote[6] = (uint8_t)(fx.iss >> 8);
-        quote[7] = (uint8_t)fx.iss;
+        tcpfx_quote_syn(&fx, quote);
         e.l4 = quote;
         e.l4_len = sizeof(quote);
         /* Soft first: host unreachable is remembered, not fatal (MUST-56). */
