@@ -132,10 +132,12 @@ tcp_seg_room(const struct tcb *t)
         return t->snd_mss > olen ? t->snd_mss - olen : 1u;
 }
 
-/* One segment at seq (len payload bytes, flags); gso > 0 sends it as a TSO super-frame of
+/* One segment at seq (len payload bytes, flags) over a link that can do caps (enum
+ * link_tx_cap, looked up once by the caller); gso > 0 sends it as a TSO super-frame of
  * gso-byte pieces. */
 static int
-tcp_send(struct stack *s, struct tcb *t, uint32_t seq, uint32_t len, uint8_t flags, uint16_t gso)
+tcp_send(struct stack *s, struct tcb *t, uint32_t seq, uint32_t len, uint8_t flags, uint16_t gso,
+         unsigned caps)
 {
         struct tcp_hdr h = {.sport = t->lport, .dport = t->rport, .seq = seq, .flags = flags};
 
@@ -155,13 +157,13 @@ tcp_send(struct stack *s, struct tcb *t, uint32_t seq, uint32_t len, uint8_t fla
                 t->segs_unacked = 0;
                 stack_timer_cancel(s, &t->delack);
         }
-        return tcp_emit(s, t, &h, len, ipv4_tx_caps_to(s, t->raddr), gso);
+        return tcp_emit(s, t, &h, len, caps, gso);
 }
 
 int
 tcp_send_segment(struct stack *s, struct tcb *t, uint32_t seq, uint32_t len, uint8_t flags)
 {
-        return tcp_send(s, t, seq, len, flags, 0);
+        return tcp_send(s, t, seq, len, flags, 0, ipv4_tx_caps_to(s, t->raddr));
 }
 
 /* RFC 9293 3.10.7.1: "If the ACK bit is off, <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>,
@@ -347,8 +349,8 @@ tcp_output_data(struct stack *s, struct tcb *t, bool force)
         uint32_t flight = t->snd_nxt - t->snd_una;
         bool fin_state = tcp_fin_state(t);
         uint32_t room = tcp_seg_room(t);
-        uint32_t len = tcp_data_len(t, avail, flight, room,
-                                    tcp_seg_max(s, t, room, ipv4_tx_caps_to(s, t->raddr)), force);
+        unsigned caps = ipv4_tx_caps_to(s, t->raddr); /* one route lookup per segment */
+        uint32_t len = tcp_data_len(t, avail, flight, room, tcp_seg_max(s, t, room, caps), force);
         bool fin = t->fin_queued && !t->fin_acked && fin_state && t->snd_nxt + len == data_end;
 
         if (!len && !fin && !t->ack_now && !tcp_window_update_due(t)) {
@@ -366,7 +368,7 @@ tcp_output_data(struct stack *s, struct tcb *t, bool force)
          * and FIN: the link clears both on all but its last piece (Linux tcp_gso_segment). */
         tcp_send(s, t, len || fin ? t->snd_nxt : t->snd_max, len,
                  (uint8_t)(TCP_ACK | (fin ? TCP_FIN : 0) | (len && len == avail ? TCP_PSH : 0)),
-                 (uint16_t)(len > room ? room : 0));
+                 (uint16_t)(len > room ? room : 0), caps);
         if (len || fin)
                 tcp_sent(s, t, len, fin);
         return len > 0;
