@@ -12,6 +12,16 @@
 
 #define TCP_OUTPUT_BURST 64 /* segments per tcp_output call, so one TCB cannot hog a poll */
 
+/* The largest window we can offer: the whole receive ring, within the scaled field. */
+static uint32_t
+tcp_rcv_window_max(const struct tcb *t)
+{
+        size_t cap = t->rcv.buf ? t->rcv.cap : t->rcv_buf;
+        uint32_t max = (uint32_t)65535 << t->rcv_wscale;
+
+        return cap < max ? (uint32_t)cap : max;
+}
+
 uint32_t
 tcp_rcv_window(const struct tcb *t)
 {
@@ -233,6 +243,12 @@ tcp_window_update_due(const struct tcb *t)
          * ACKs that carry the new edge anyway. Without this, the ACK of our SYN,ACK (whose
          * window is never scaled, RFC 7323 2.2) would draw a bare update per connection. */
         if (cur >= 65535)
+                return false;
+        /* Nor one that still has half of what we can offer and two segments: it keeps
+         * sending, and the ACKs its data draws carry the new edge. 3.8.6.2.2 says when an
+         * update may go out (MUST-39), not that each read must send one; Linux
+         * (tcp_cleanup_rbuf) uses the same half-window rule. */
+        if (cur >= tcp_rcv_window_max(t) / 2 && cur >= 2u * t->rcv_mss)
                 return false;
         return incr >= 2u * t->rcv_mss || incr >= t->rcv_buf / 2;
 }

@@ -255,23 +255,6 @@ tcp_user_send_urgent(struct stack *s, struct sock *so, const void *buf, size_t l
         return n;
 }
 
-/* After the user took bytes: does the larger window deserve a segment of its own now? Only
- * when the window the peer still has is under half of what we can offer (or under two
- * segments). A sender with more than that left keeps sending, and the ACK its data provokes
- * carries the new edge anyway; an update per read would cost a segment per recv call.
- * RFC 9293 3.8.6.2.2 says when an update may go out (receiver SWS avoidance, MUST-39), not
- * that every read must send one; Linux (tcp_cleanup_rbuf) uses the same half-window rule. */
-static bool
-tcp_recv_update_now(const struct tcb *t)
-{
-        uint32_t cur = seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
-        uint32_t max = (uint32_t)65535 << t->rcv_wscale;
-        size_t cap = t->rcv.buf ? t->rcv.cap : t->rcv_buf; /* as tcp_rcv_window offers it */
-        uint32_t full = cap < max ? (uint32_t)cap : max;
-
-        return cur < full / 2 || cur < 2u * t->rcv_mss;
-}
-
 /* RECEIVE (RFC 9293 3.10.3): copy out up to len bytes, or with buf NULL consume them
  * without copying (a discard service has no use for the bytes). */
 ssize_t
@@ -295,7 +278,9 @@ tcp_user_recv(struct stack *s, struct sock *so, void *buf, size_t len)
         if (ring_len(&t->rcv) == 0 && t->n_ooo == 0)
                 ring_reset(&t->rcv);
         if (n > 0) {
-                if (tcp_state_synchronized(t->state) && tcp_recv_update_now(t))
+                /* The window may have opened enough for an update (RFC 9293 3.8.6.2.2,
+                 * tcp_window_update_due decides). */
+                if (tcp_state_synchronized(t->state))
                         tcp_output(s, t);
                 return (ssize_t)n;
         }
