@@ -220,6 +220,17 @@ tcb_hash(struct stack *s, uint32_t laddr, uint16_t lport, uint32_t raddr, uint16
         return (unsigned)siphash24(&s->secret, key, sizeof(key)) & s->tcp->hash_mask;
 }
 
+/* Put t at the head of a bucket's chain (hprev lets removal unlink it without a walk). */
+static void
+tcb_bucket_push(struct tcb **head, struct tcb *t)
+{
+        t->hnext = *head;
+        if (*head)
+                (*head)->hprev = &t->hnext;
+        *head = t;
+        t->hprev = head;
+}
+
 /* Double the table and move every chain over: a fixed table would turn each lookup into a
  * walk of n/256 TCBs with tens of thousands of connections (or of TIME-WAITs). Each step
  * of a walk is a cache miss, so the table keeps at most one TCB per bucket on average.
@@ -238,14 +249,10 @@ tcb_hash_grow(struct stack *s)
         for (unsigned i = 0; i < old_n; i++) {
                 while (old[i]) {
                         struct tcb *t = old[i];
-                        struct tcb **head =
-                            &nb[tcb_hash(s, t->laddr, t->lport, t->raddr, t->rport)];
+
                         old[i] = t->hnext;
-                        t->hnext = *head;
-                        if (*head)
-                                (*head)->hprev = &t->hnext;
-                        *head = t;
-                        t->hprev = head;
+                        tcb_bucket_push(&nb[tcb_hash(s, t->laddr, t->lport, t->raddr, t->rport)],
+                                        t);
                 }
         }
         free(old);
@@ -254,18 +261,11 @@ tcb_hash_grow(struct stack *s)
 void
 tcb_hash_insert(struct stack *s, struct tcb *t)
 {
-        struct tcb **head;
-
         if (t->hashed)
                 return;
         if (s->tcp->n_hashed >= s->tcp->hash_mask + 1)
                 tcb_hash_grow(s);
-        head = &s->tcp->buckets[tcb_hash(s, t->laddr, t->lport, t->raddr, t->rport)];
-        t->hnext = *head;
-        if (*head)
-                (*head)->hprev = &t->hnext;
-        *head = t;
-        t->hprev = head;
+        tcb_bucket_push(&s->tcp->buckets[tcb_hash(s, t->laddr, t->lport, t->raddr, t->rport)], t);
         t->hashed = true;
         s->tcp->n_hashed++;
 }
