@@ -118,7 +118,9 @@ $(UNIT_BIN): $(OBJ)/gen/unit/cunit_main.o $(patsubst %.c,$(OBJ)/%.o,$(UNIT_SRC))
 	@mkdir -p $(dir $@)
 	$(CC) $(OPT) $(CFLAGS) -o $@ $^ -lcunit -lm
 
-$(SIM_BIN): $(OBJ)/gen/sim/cunit_main.o $(patsubst %.c,$(OBJ)/%.o,$(SIM_SRC)) $(TCOMMON_OBJ) $(LIB)
+# The sim suite also drives stackd's services (tests/sim/test_services.c).
+$(SIM_BIN): $(OBJ)/gen/sim/cunit_main.o $(patsubst %.c,$(OBJ)/%.o,$(SIM_SRC)) $(TCOMMON_OBJ) \
+		$(OBJ)/apps/services.o $(OBJ)/apps/httpd.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(OPT) $(CFLAGS) -o $@ $^ -lcunit -lm
 

@@ -163,13 +163,21 @@ conn_mark_ready(struct svc_conn *c)
         c->sv->ready = c;
 }
 
-/* The socket's readiness changed (stack_poll delivers this after input and after output). */
+/* The socket's readiness changed (stack_poll delivers this after input and after output).
+ * Serve the connection only when the change gives it work: input, EOF or an error to read,
+ * or send space while it has output waiting (chargen always has). A socket that merely
+ * stopped being readable because we drained it needs nothing, and serving it again would
+ * cost the loop a second round (a poll and a read that finds nothing) per batch. */
 static void
 conn_event(void *ctx, int sd, unsigned events)
 {
+        struct svc_conn *c = ctx;
+        bool has_output = c->kind == SVC_CHARGEN || c->out_off < c->out_len;
+
         (void)sd;
-        (void)events;
-        conn_mark_ready(ctx);
+        if ((events & (SOCK_READABLE | SOCK_HUP | SOCK_ERROR)) ||
+            ((events & SOCK_WRITABLE) && has_output))
+                conn_mark_ready(c);
 }
 
 /* Append bytes to the connection's output. */
