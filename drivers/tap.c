@@ -167,26 +167,41 @@ tap_vnet_accept(struct tap *t, const struct virtio_net_hdr *vh)
         return true;
 }
 
-/* Read one frame and strip its virtio header; frames we cannot take are dropped here. */
+/* Read one frame, scattered over iov, and strip its virtio header; frames we cannot take
+ * are dropped here. */
 static int
-tap_vnet_rx(void *ctx, uint8_t *buf, size_t cap)
+tap_vnet_rxv(void *ctx, const struct iovec *iov, int n)
 {
         struct tap *t = ctx;
         struct virtio_net_hdr vh = {0}; /* readv fills it; zeroed so no reader sees garbage */
-        struct iovec iov[2] = {{.iov_base = &vh, .iov_len = TAP_VNET_HDR_LEN},
-                               {.iov_base = buf, .iov_len = cap}};
+        struct iovec v[LINK_RXV_MAX + 1] = {{.iov_base = &vh, .iov_len = TAP_VNET_HDR_LEN}};
+        size_t cap = 0;
 
+        if (n < 1 || n > LINK_RXV_MAX)
+                return -EINVAL;
+        for (int i = 0; i < n; i++) {
+                v[i + 1] = iov[i];
+                cap += iov[i].iov_len;
+        }
         for (;;) {
-                ssize_t n = readv(t->fd, iov, 2);
+                ssize_t got = readv(t->fd, v, n + 1);
 
-                if (n < 0)
+                if (got < 0)
                         return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 0
                                                                                          : -errno;
-                if ((size_t)n > TAP_VNET_HDR_LEN && (size_t)n - TAP_VNET_HDR_LEN <= cap &&
+                if ((size_t)got > TAP_VNET_HDR_LEN && (size_t)got - TAP_VNET_HDR_LEN <= cap &&
                     tap_vnet_accept(t, &vh))
-                        return (int)((size_t)n - TAP_VNET_HDR_LEN);
+                        return (int)((size_t)got - TAP_VNET_HDR_LEN);
                 t->rx_bad++;
         }
+}
+
+static int
+tap_vnet_rx(void *ctx, uint8_t *buf, size_t cap)
+{
+        struct iovec iov = {.iov_base = buf, .iov_len = cap};
+
+        return tap_vnet_rxv(ctx, &iov, 1);
 }
 
 /* Send one frame behind its virtio net header (virtio 1.x 5.1.6.2): all zero for a frame
@@ -266,7 +281,8 @@ const struct link_ops tap_offload_link_ops = {.tx = tap_vnet_tx,
                                               .fd = tuntap_link_fd,
                                               .rx_flags = tap_vnet_rx_flags,
                                               .tx_caps = tap_vnet_tx_caps,
-                                              .tx_meta = tap_vnet_tx_meta};
+                                              .tx_meta = tap_vnet_tx_meta,
+                                              .rxv = tap_vnet_rxv};
 
 const struct link_ops *
 tap_link(const struct tap *t)

@@ -30,6 +30,8 @@ struct link_tx_meta {
         uint16_t gso_size;    /* 0: send as is; else TCP payload bytes per wire segment */
 };
 
+struct iovec;
+
 /* A link moves whole frames; it never interprets them (ARCHITECTURE.md principle 1). */
 struct link_ops {
         /* Send one frame; returns 0 or a negative errno (-EAGAIN when the link is full). */
@@ -44,7 +46,13 @@ struct link_ops {
         unsigned (*tx_caps)(void *ctx);
         /* Send one frame with offload metadata (required when tx_caps is set); 0 or -errno. */
         int (*tx_meta)(void *ctx, const uint8_t *frame, size_t len, const struct link_tx_meta *m);
+        /* Optional (NULL: none): rx() scattered over n pieces (at most LINK_RXV_MAX), so that
+         * a TCP payload can land straight in a receive ring (DESIGN.md 6). Offered only by a
+         * link that hands frames over whole and unlogged; same results as rx(). */
+        int (*rxv)(void *ctx, const struct iovec *iov, int n);
 };
+
+#define LINK_RXV_MAX 4 /* header, two ring pieces (a wrap), the rest of the buffer */
 
 /* What a link knows about a received frame (e.g. from a TAP's virtio net header). */
 enum link_rx_flag {

@@ -95,6 +95,8 @@
         X(TCP_TIMEOUTS, "tcp.connections_timed_out")                                               \
         X(TCP_ORPHANS_ABORTED, "tcp.orphans_aborted")                                              \
         X(TCP_R1_ADVICE, "tcp.r1_negative_advice")                                                 \
+        X(TCP_RX_PLACED, "tcp.rx_placed_segments")                                                 \
+        X(TCP_RX_PLACE_MISS, "tcp.rx_place_miss")                                                  \
         X(PKT_ALLOC_FAIL, "pkt.alloc_failures")
 
 #define COUNTER_ENUM(id, name) CNT_##id,

@@ -59,6 +59,7 @@ pkt_alloc(struct stack *s, size_t headroom, size_t size)
         p->csum_ok = false;
         p->tx_l4 = NULL;
         p->gso_size = 0;
+        p->placed = 0;
         p->data = p->buf + headroom;
         p->len = 0;
         pp->in_use++;

@@ -26,6 +26,10 @@ struct pkt {
          * (LINK_TX_TSO4) the payload bytes per wire segment, else 0. */
         uint8_t *tx_l4;
         uint16_t gso_size;
+        /* Receive placement (iface.c, DESIGN.md 6): this many TCP payload bytes follow the
+         * headers on the wire but were read straight into the connection's receive ring
+         * past its tail; the buffer holds the headers only. 0: the payload is in data. */
+        uint32_t placed;
 };
 
 struct pkt_pool {

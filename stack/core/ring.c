@@ -66,6 +66,23 @@ ring_commit(struct ring *r, size_t n)
         r->len += n <= ring_space(r) ? n : ring_space(r);
 }
 
+unsigned
+ring_free_pieces(const struct ring *r, size_t max, uint8_t *piece[2], size_t len[2])
+{
+        size_t n = ring_space(r) < max ? ring_space(r) : max;
+        size_t pos, first;
+
+        if (r->cap == 0 || n == 0)
+                return 0;
+        pos = (r->head + r->len) % r->cap;
+        first = r->cap - pos < n ? r->cap - pos : n;
+        piece[0] = r->buf + pos;
+        len[0] = first;
+        piece[1] = r->buf;
+        len[1] = n - first;
+        return len[1] ? 2u : 1u;
+}
+
 size_t
 ring_peek(const struct ring *r, size_t off, void *dst, size_t n)
 {

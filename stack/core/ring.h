@@ -33,6 +33,10 @@ size_t ring_write(struct ring *r, const void *src, size_t n);
 size_t ring_write_at(struct ring *r, size_t off, const void *src, size_t n);
 /* Count n bytes past the tail (placed by ring_write_at) as held. n <= ring_space. */
 void ring_commit(struct ring *r, size_t n);
+/* The free space right past the tail, up to max bytes, as at most 2 pieces (it may wrap):
+ * where the next bytes written will go, e.g. for a read that lands there directly (then
+ * ring_commit). Returns the number of pieces; their lengths sum to min(space, max). */
+unsigned ring_free_pieces(const struct ring *r, size_t max, uint8_t *piece[2], size_t len[2]);
 /* Copy up to n bytes from offset off (from the head) without consuming; returns copied. */
 size_t ring_peek(const struct ring *r, size_t off, void *dst, size_t n);
 /* ring_peek that also returns the RFC 1071 sum of the copied bytes (as csum_partial over

@@ -3,10 +3,12 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/uio.h>
 
 #include "stack/core/stack.h"
 #include "stack/net/arp.h"
 #include "stack/net/ipv4.h"
+#include "stack/tcp/tcp.h"
 #include "stack/wire/eth.h"
 
 /* What the link told us about the frame (a TAP's virtio net header): super-frames and
@@ -22,6 +24,72 @@ iface_rx_flags(struct stack *s, struct pkt *p, unsigned flags)
         }
 }
 
+static int
+iface_rx_plain(struct stack *s, struct iface *ifc, struct pkt *p)
+{
+        int len = ifc->ops->rx(ifc->ctx, p->data, p->cap);
+
+        if (len <= 0)
+                return len;
+        p->len = (size_t)len;
+        if (ifc->ops->rx_flags)
+                iface_rx_flags(s, p, ifc->ops->rx_flags(ifc->ctx));
+        return len;
+}
+
+/* A mispredicted frame: put the bytes read into the ring's free space back where a plain
+ * read would have put them, right after the headers (the ring's contents are untouched). */
+static void
+iface_place_undo(struct stack *s, struct pkt *p, const struct tcp_place *pl, size_t len)
+{
+        size_t body = len > pl->hdr_len ? len - pl->hdr_len : 0;
+        size_t len1 = pl->n > 1 ? pl->len[1] : 0;
+        size_t first = body < pl->len[0] ? body : pl->len[0];
+        size_t second = body - first < len1 ? body - first : len1;
+        uint8_t *dst = p->data + pl->hdr_len;
+
+        if (first == 0)
+                return;
+        memmove(dst + first + second, dst, body - first - second);
+        memcpy(dst, pl->piece[0], first);
+        memcpy(dst + first, pl->piece[1], second);
+        stack_count(s, CNT_TCP_RX_PLACE_MISS);
+}
+
+/* Receive placement (DESIGN.md 6): read the frame so that, if it is the predicted TCP
+ * segment, its payload lands straight in the connection's receive ring; the pkt then holds
+ * only the headers (pkt.placed). Anything else ends up in the pkt exactly as a plain read. */
+static int
+iface_rx_placed(struct stack *s, struct iface *ifc, struct pkt *p, const struct tcp_place *pl)
+{
+        struct iovec iov[LINK_RXV_MAX];
+        size_t room = pl->len[0] + (pl->n > 1 ? pl->len[1] : 0);
+        uint32_t placed;
+        int n = 0, len;
+
+        iov[n++] = (struct iovec){.iov_base = p->data, .iov_len = pl->hdr_len};
+        for (unsigned i = 0; i < pl->n; i++)
+                iov[n++] = (struct iovec){.iov_base = pl->piece[i], .iov_len = pl->len[i]};
+        /* The pieces add up to p->cap, as a plain read into the pkt would take. */
+        iov[n++] = (struct iovec){.iov_base = p->data + pl->hdr_len,
+                                  .iov_len = p->cap - pl->hdr_len - room};
+        len = ifc->ops->rxv(ifc->ctx, iov, n);
+        if (len <= 0)
+                return len;
+        if (ifc->ops->rx_flags)
+                iface_rx_flags(s, p, ifc->ops->rx_flags(ifc->ctx));
+        /* Only a checksum the host vouched for: we cannot sum bytes we do not hold. */
+        placed = p->csum_ok ? tcp_place_match(s, pl, p->data, (size_t)len) : 0;
+        if (placed) {
+                p->len = pl->hdr_len;
+                p->placed = placed;
+                return len;
+        }
+        iface_place_undo(s, p, pl, (size_t)len);
+        p->len = (size_t)len;
+        return len;
+}
+
 int
 iface_poll(struct stack *s, struct iface *ifc)
 {
@@ -29,18 +97,20 @@ iface_poll(struct stack *s, struct iface *ifc)
 
         for (n = 0; n < IFACE_RX_BUDGET; n++) {
                 struct pkt *p = pkt_alloc(s, 0, s->pool.buf_size);
+                struct tcp_place pl;
                 int len;
 
                 if (!p)
                         break;
-                len = ifc->ops->rx(ifc->ctx, p->data, p->cap);
+                /* --trace describes whole frames: no placement then. */
+                if (ifc->ops->rxv && !s->cfg.trace && tcp_place_prepare(s, ifc, p->cap, &pl))
+                        len = iface_rx_placed(s, ifc, p, &pl);
+                else
+                        len = iface_rx_plain(s, ifc, p);
                 if (len <= 0) {
                         pkt_free(s, p);
                         break;
                 }
-                p->len = (size_t)len;
-                if (ifc->ops->rx_flags)
-                        iface_rx_flags(s, p, ifc->ops->rx_flags(ifc->ctx));
                 iface_input(s, ifc, p);
         }
         return n;

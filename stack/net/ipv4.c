@@ -102,11 +102,13 @@ ipv4_input(struct stack *s, struct iface *ifc, struct pkt *p)
         enum counter why = CNT_IP_RX_SHORT;
 
         stack_count(s, CNT_IP_RX);
-        if (ipv4_hdr_parse(p->data, p->len, &h, &why) < 0) {
+        /* A placed TCP payload (pkt.placed, DESIGN.md 6) is part of the datagram, not of the
+         * buffer; iface.c checked that the total length covers it exactly. */
+        if (ipv4_hdr_parse(p->data, p->len + p->placed, &h, &why) < 0) {
                 stack_count(s, why);
                 goto drop;
         }
-        pkt_trim(p, h.total_len); /* drop link-layer padding */
+        pkt_trim(p, h.total_len - p->placed); /* drop link-layer padding */
         if (ipv4_bad_source(s, ifc, h.src)) {
                 stack_count(s, CNT_IP_RX_BAD_SRC);
                 goto drop;

@@ -202,6 +202,16 @@ struct tcp_state {
          * for each ring. */
         struct tcp_ring_buf ring_cache[TCP_RING_CACHE];
         unsigned n_ring_cache;
+        /* Receive placement (DESIGN.md 6, header prediction): the connection whose last
+         * in-order data arrived on place_ifc, a link with rxv, behind place_hdr_len bytes of
+         * link (place_l2 of them), IPv4 and TCP headers. NULL: no prediction. */
+        struct tcb *place_tcb;
+        const struct iface *place_ifc;
+        uint16_t place_hdr_len;
+        uint8_t place_l2;
+        /* Confirmed: two in-order data segments in a row, no miss since. Interleaved flows
+         * would otherwise miss on every frame and pay a copy back on top of the ring_write. */
+        bool place_ok;
 };
 
 /* A received segment after validation; data/len shrink when trimmed to the window. */
@@ -214,6 +224,10 @@ struct tcp_seg {
         uint32_t len;        /* payload bytes */
         bool tw_reuse;       /* the SYN ended a TIME-WAIT (RFC 6191) */
         uint32_t tw_snd_nxt; /* that TIME-WAIT's SND.NXT */
+        /* The payload is not at data but already past the receive ring's tail (pkt.placed;
+         * SEG.SEQ was RCV.NXT): taking it is a ring_commit, anything else drops it. */
+        bool placed;
+        bool in_order; /* in-order text was taken (a candidate for the placement prediction) */
 };
 
 static inline uint32_t

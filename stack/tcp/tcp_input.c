@@ -4,10 +4,13 @@
 #include <errno.h>
 
 #include "stack/core/stack.h"
+#include "stack/net/iface.h"
 #include "stack/net/ipv4.h"
 #include "stack/tcp/tcb.h"
 #include "stack/tcp/tcp.h"
 #include "stack/tcp/tcp_seq.h"
+#include "stack/wire/bytes.h"
+#include "stack/wire/eth.h"
 
 #define TCP_SYNQ_MAX 1024 /* half-open children per listener (SYN flood bound) */
 
@@ -45,8 +48,10 @@ tcp_validate(struct stack *s, const struct pkt *p, const struct ipv4_hdr *ih, st
         g->seq = g->h.seq;
         g->flags = g->h.flags;
         g->data = p->data + hl;
-        g->len = (uint32_t)(p->len - (size_t)hl);
+        g->len = (uint32_t)(p->len - (size_t)hl + p->placed);
         g->tw_reuse = false;
+        g->placed = p->placed > 0;
+        g->in_order = false;
         return 0;
 }
 
@@ -255,6 +260,103 @@ tcp_dispatch(struct stack *s, struct tcb *t, struct tcp_seg *g)
         }
 }
 
+/* Header prediction (Van Jacobson; DESIGN.md 6): the next frame on this link is probably
+ * t's next in-order segment with the same header lengths, so its payload may be read
+ * straight into t's receive ring. Only links that can scatter a read (rxv) predict. */
+static void
+tcp_place_predict(struct stack *s, struct tcb *t, const struct pkt *p, const struct ipv4_hdr *ih)
+{
+        struct tcp_state *ts = s->tcp;
+        const struct iface *ifc = p->iface;
+
+        if (!ifc || !ifc->ops->rxv || t->state != TCP_ESTABLISHED)
+                return;
+        ts->place_ok = ts->place_tcb == t && ts->place_ifc == ifc;
+        ts->place_tcb = t;
+        ts->place_ifc = ifc;
+        ts->place_l2 = ifc->type == LINK_ETHERNET ? ETH_HDR_LEN : 0;
+        ts->place_hdr_len = (uint16_t)(ts->place_l2 + ih->hdr_len + (p->data[12] >> 4) * 4u);
+}
+
+int
+tcp_place_prepare(struct stack *s, const struct iface *ifc, size_t max, struct tcp_place *pl)
+{
+        const struct tcp_state *ts = s->tcp;
+        const struct tcb *t = ts->place_tcb;
+        size_t mss;
+
+        /* Reassembly keeps out-of-order bytes in the ring's free space: never overwrite it. */
+        if (!t || !ts->place_ok || ts->place_ifc != ifc || t->state != TCP_ESTABLISHED || t->n_ooo)
+                return 0;
+        mss = t->rcv_mss ? t->rcv_mss : 536u; /* RFC 9293 3.7.1 default */
+        if (ring_space(&t->rcv) < mss || max <= (size_t)ts->place_hdr_len + mss)
+                return 0;
+        pl->hdr_len = ts->place_hdr_len;
+        pl->n = ring_free_pieces(&t->rcv, max - pl->hdr_len, pl->piece, pl->len);
+        return pl->n > 0;
+}
+
+/* The link and IPv4 headers of a placed frame: IPv4 without fragmentation, the total length
+ * exactly the frame's (no padding, no truncation), TCP, the predicted addresses. Returns the
+ * IPv4 header length or 0. */
+static size_t
+tcp_place_ip(const struct tcp_state *ts, const uint8_t *f, size_t len)
+{
+        const struct tcb *t = ts->place_tcb;
+        const uint8_t *ip = f + ts->place_l2;
+        size_t ihl = (ip[0] & 15u) * 4u;
+
+        if (ts->place_l2 && get16(f + 12) != ETH_TYPE_IPV4)
+                return 0;
+        if ((ip[0] >> 4) != 4 || ihl < IPV4_HDR_LEN ||
+            ts->place_l2 + ihl + TCP_HDR_LEN > ts->place_hdr_len)
+                return 0;
+        if (get16(ip + 2) != len - ts->place_l2 || (get16(ip + 6) & 0x3fffu) ||
+            ip[9] != IPV4_PROTO_TCP)
+                return 0;
+        if (get32(ip + 12) != t->raddr || get32(ip + 16) != t->laddr)
+                return 0;
+        return ihl;
+}
+
+/* The frame, longer than the headers, is the predicted segment: its payload length, else 0. */
+static uint32_t
+tcp_place_check(const struct tcp_state *ts, const struct tcp_place *pl, const uint8_t *f,
+                size_t len)
+{
+        const struct tcb *t = ts->place_tcb;
+        const uint8_t *th;
+        size_t ihl, room = pl->len[0] + (pl->n > 1 ? pl->len[1] : 0);
+
+        if (!t || pl->hdr_len != ts->place_hdr_len)
+                return 0;
+        ihl = tcp_place_ip(ts, f, len);
+        if (!ihl)
+                return 0;
+        th = f + ts->place_l2 + ihl;
+        if (ts->place_l2 + ihl + (th[12] >> 4) * 4u != pl->hdr_len)
+                return 0;
+        if (get16(th) != t->rport || get16(th + 2) != t->lport || get32(th + 4) != t->rcv_nxt)
+                return 0;
+        /* Plain data only: SYN, RST, FIN, URG, ECE and CWR segments take the copying path. */
+        if ((th[13] & (uint8_t) ~(TCP_ACK | TCP_PSH)) || !(th[13] & TCP_ACK))
+                return 0;
+        return len - pl->hdr_len <= room ? (uint32_t)(len - pl->hdr_len) : 0;
+}
+
+uint32_t
+tcp_place_match(struct stack *s, const struct tcp_place *pl, const uint8_t *f, size_t len)
+{
+        uint32_t n;
+
+        if (len <= pl->hdr_len) /* a bare ACK or ARP: nothing went into the ring */
+                return 0;
+        n = tcp_place_check(s->tcp, pl, f, len);
+        if (!n)
+                s->tcp->place_ok = false; /* a miss: predict again from the next segment */
+        return n;
+}
+
 void
 tcp_input(struct stack *s, struct pkt *p, const struct ipv4_hdr *ih)
 {
@@ -281,6 +383,8 @@ tcp_input(struct stack *s, struct pkt *p, const struct ipv4_hdr *ih)
         default:
                 break;
         }
+        if (g.in_order)
+                tcp_place_predict(s, t, p, ih);
         if (t && t->state != TCP_LISTEN && t->state != TCP_CLOSED)
                 tcb_mark_dirty(s, t);
 out:

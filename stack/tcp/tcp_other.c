@@ -354,12 +354,30 @@ tcp_step_urg(struct stack *s, struct tcb *t, struct tcp_seg *g)
         return TCP_V_CONTINUE;
 }
 
+/* Append in-order text to the receive ring; returns the bytes taken. */
+static uint32_t
+tcp_text_store(struct stack *s, struct tcb *t, struct tcp_seg *g)
+{
+        uint32_t n;
+
+        g->in_order = true;
+        if (!g->placed)
+                return (uint32_t)ring_write(&t->rcv, g->data, g->len);
+        /* DESIGN.md 6: the payload was read straight past the tail. SEG.SEQ was RCV.NXT, so
+         * trimming to the window only ever cut its end: the first g->len bytes there are
+         * exactly this text, and committing them is the ring_write without the copy. */
+        n = g->len <= ring_space(&t->rcv) ? g->len : (uint32_t)ring_space(&t->rcv);
+        ring_commit(&t->rcv, n);
+        stack_count(s, CNT_TCP_RX_PLACED);
+        return n;
+}
+
 /* In-order data: into the ring, then whatever the reassembly queue now completes. */
 static void
 tcp_text_in_order(struct stack *s, struct tcb *t, struct tcp_seg *g)
 {
         bool had_holes = t->n_ooo > 0;
-        uint32_t n = (uint32_t)ring_write(&t->rcv, g->data, g->len);
+        uint32_t n = tcp_text_store(s, t, g);
         uint32_t full = t->rcv_mss ? n / t->rcv_mss : 0;
 
         t->rcv_nxt += n;
@@ -398,7 +416,12 @@ tcp_step_text(struct stack *s, struct tcb *t, struct tcp_seg *g)
                 return TCP_V_CONTINUE;
         }
         /* Out of order: keep it, and send a duplicate ACK at once (RFC 5681 4.2, RFC 9293
-         * 3.10.7.4 "out-of-order segments ... should be acknowledged immediately"). */
+         * 3.10.7.4 "out-of-order segments ... should be acknowledged immediately"). A placed
+         * payload is never here (it was at RCV.NXT), and its bytes are not at g->data. */
+        if (g->placed) {
+                t->ack_now = true; /* dropped: the peer resends it */
+                return TCP_V_DONE;
+        }
         if ((g->flags & TCP_FIN) && tcp_reass_add(s, t, g->seq, g->data, g->len)) {
                 t->rcv_fin_pending = true;
                 t->rcv_fin_seq = g->seq + g->len;

@@ -192,6 +192,8 @@ tcb_free(struct stack *s, struct tcb *t)
         struct tcp_state *ts = s->tcp;
 
         tcb_hash_remove(s, t);
+        if (ts->place_tcb == t)
+                ts->place_tcb = NULL; /* DESIGN.md 6: never place into a freed ring */
         if (t->state == TCP_LISTEN)
                 tcb_listener_remove(s, t);
         if (t->state == TCP_TIME_WAIT)
