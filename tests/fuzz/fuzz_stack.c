@@ -209,6 +209,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         (unsigned long long)stack_next_deadline_us(w->p));
                 sock_list(w->t, world_print_sock, "T");
                 sock_list(w->p, world_print_sock, "P");
+                fprintf(stderr, "fuzz: T placed %llu payloads, %llu misses copied back\n",
+                        (unsigned long long)stack_counter_get(w->t, "tcp.rx_placed_segments"),
+                        (unsigned long long)stack_counter_get(w->t, "tcp.rx_place_miss"));
         }
         fz_settle_and_check(w->t, &w->clk, w->clk.now_us, 1);
         fz_settle_and_check(w->p, &w->clk, w->clk.now_us, 1);

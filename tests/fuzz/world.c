@@ -483,8 +483,8 @@ world_setup(struct world *w)
         if (!w->sl)
                 fz_fail("simlink_create failed");
         simlink_set_filter(w->sl, link_filter, w);
-        w->t =
-            fz_stack_new(&w->clk, LINK_ETHERNET, &simlink_ops, simlink_end_ctx(w->sl, SIMLINK_A));
+        place_link_init(&w->tlink, &simlink_ops, simlink_end_ctx(w->sl, SIMLINK_A));
+        w->t = fz_stack_new(&w->clk, LINK_ETHERNET, &place_link_ops, &w->tlink);
         w->p = peer_new(w);
         sock_keep(w->socks, &w->n_socks, open_bound(w->t, SOCK_TYPE_TCP, 7));
         sock_keep(w->socks, &w->n_socks, open_bound(w->t, SOCK_TYPE_TCP, 80));

@@ -12,6 +12,7 @@
 #include "drivers/simlink.h"
 #include "stack/sock.h"
 #include "stack/stack.h"
+#include "tests/fuzz/place_link.h"
 
 #define WORLD_MAX_TRACK 32
 #define WORLD_MAX_SOCKS 64
@@ -40,6 +41,7 @@ struct block {
 struct world {
         struct manual_clock clk;
         struct simlink *sl;
+        struct place_link tlink; /* T's end: reads like an offload TAP (receive placement) */
         struct stack *t, *p;
         struct track tr[WORLD_MAX_TRACK];
         unsigned n_tr;
