@@ -23,8 +23,8 @@ place_link_csum_flags(const uint8_t *f, size_t len)
                 return 0;
         ihl = (ip[0] & 15u) * 4u;
         total = get16(ip + 2);
-        if ((ip[0] >> 4) != 4 || ihl < IPV4_HDR_LEN || total < ihl ||
-            total > len - ETH_HDR_LEN || (get16(ip + 6) & 0x3fffu))
+        if ((ip[0] >> 4) != 4 || ihl < IPV4_HDR_LEN || total < ihl || total > len - ETH_HDR_LEN ||
+            (get16(ip + 6) & 0x3fffu))
                 return 0;
         if (ip[9] != IPV4_PROTO_TCP && ip[9] != IPV4_PROTO_UDP)
                 return 0;
