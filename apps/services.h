@@ -22,9 +22,10 @@ struct services *services_create(struct stack *s, const char *http_dir, int max_
 int services_add(struct services *sv, enum svc_kind kind, uint16_t port);
 /* Accept, read and write whatever is ready; call after every stack_poll (or between
  * stack_poll_input and stack_poll_output). Connections are served when their socket's
- * readiness changed (socket callbacks), not every time. */
+ * readiness changed so that they have work (input, EOF, an error, or send space while output
+ * waits: socket callbacks), not every time. */
 void services_poll(struct services *sv);
-/* True when a connection's readiness changed after the last services_poll (e.g. in
+/* True when a connection got work after the last services_poll (e.g. send space in
  * stack_poll_output): the loop should poll again without sleeping. */
 bool services_pending(const struct services *sv);
 void services_destroy(struct services *sv);
