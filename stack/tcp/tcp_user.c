@@ -279,8 +279,12 @@ tcp_user_recv(struct stack *s, struct sock *so, void *buf, size_t len)
                 ring_reset(&t->rcv);
         if (n > 0) {
                 /* The window may have opened enough for an update (RFC 9293 3.8.6.2.2,
-                 * tcp_window_update_due decides). */
-                if (tcp_state_synchronized(t->state))
+                 * tcp_window_update_due decides). An ACK this poll's input already owes
+                 * (ack_now, e.g. for a FIN) leaves with tcp_flush at the end of the poll
+                 * instead: a reply the application writes meanwhile carries it. */
+                if (t->ack_now)
+                        tcb_mark_dirty(s, t);
+                else if (tcp_state_synchronized(t->state))
                         tcp_output(s, t);
                 return (ssize_t)n;
         }

@@ -158,7 +158,10 @@ tcpfx_inject_tcp(struct tcpfx *fx, const uint8_t *tcp, size_t len, bool fix_csum
                 put16(t + 16, csum_fold(csum_partial(t, len, sum)));
         }
         fx_queue_rx(fx, frame, IPV4_HDR_LEN + len);
-        stack_poll(fx->s);
+        if (fx->input_only)
+                stack_poll_input(fx->s);
+        else
+                stack_poll(fx->s);
 }
 
 void

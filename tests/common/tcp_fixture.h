@@ -54,6 +54,9 @@ struct tcpfx {
         uint16_t pwnd;             /* window the peer advertises */
         struct tcp_opts syn_opts;  /* options in the peer's SYN / SYN,ACK */
         unsigned msl_ms;           /* 0: default */
+        /* Injecting runs only stack_poll_input: the test plays the application, then calls
+         * stack_poll_output itself (stackd's loop: input, the services, output). */
+        bool input_only;
 };
 
 /* Create the stack (seed fixed) with the peer's SYN carrying MSS 1460 only. */

@@ -74,6 +74,35 @@ rfc9293_3_8_6_3_reply_carries_the_request_ack(void)
         tcpfx_fini(&fx);
 }
 
+/* stackd's loop runs input, then the application, then output. A request that ends with the
+ * peer's FIN (an HTTP/1.0 client half-closing, an echo client at EOF) owes an ACK at once
+ * (RFC 9293 3.10.7.4, eighth step); the application reading the request must not send that
+ * ACK bare ahead of its reply: the reply, written in the same poll, carries it. */
+static void
+rfc9293_3_10_7_4_ack_of_fin_rides_on_the_reply(void)
+{
+        struct tcpfx fx;
+        struct tcpfx_seg g;
+        char buf[64], reply[REPLY_LEN];
+        int sd;
+
+        tcpfx_init(&fx);
+        sd = accept_scaled(&fx);
+        fx.input_only = true;
+        tcpfx_send_next(&fx, TCP_ACK | TCP_PSH | TCP_FIN, REQ, strlen(REQ));
+        CU_ASSERT_EQUAL(sock_recv(fx.s, sd, buf, sizeof(buf)), (ssize_t)strlen(REQ));
+        CU_ASSERT_EQUAL(tcpfx_pending(&fx), 0);
+        memset(reply, 'x', sizeof(reply));
+        CU_ASSERT_EQUAL(sock_send(fx.s, sd, reply, sizeof(reply)), REPLY_LEN);
+        stack_poll_output(fx.s);
+        CU_ASSERT_FATAL(tcpfx_take(&fx, &g));
+        CU_ASSERT_EQUAL(g.len, REPLY_LEN);
+        CU_ASSERT_EQUAL(g.h.ack, fx.pseq); /* the FIN included */
+        CU_ASSERT_EQUAL(tcpfx_pending(&fx), 0);
+        fx.input_only = false;
+        tcpfx_fini(&fx);
+}
+
 /* A lone request still gets its ACK from the delayed-ACK timer (MUST-40) when no reply
  * comes, and a window update is still sent for a window under two segments. */
 static void
@@ -267,6 +296,8 @@ suite_tcp_connrate(void)
                     rfc9293_3_8_6_2_2_no_bare_update_after_the_handshake);
         CU_add_test(su, "rfc9293_3_8_6_3_reply_carries_the_request_ack",
                     rfc9293_3_8_6_3_reply_carries_the_request_ack);
+        CU_add_test(su, "rfc9293_3_10_7_4_ack_of_fin_rides_on_the_reply",
+                    rfc9293_3_10_7_4_ack_of_fin_rides_on_the_reply);
         CU_add_test(su, "rfc9293_must40_request_without_reply_acked_by_timer",
                     rfc9293_must40_request_without_reply_acked_by_timer);
         CU_add_test(su, "sock_send_more_reply_and_fin_in_one_segment",
