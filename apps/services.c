@@ -11,6 +11,7 @@
 
 #define SVC_MAX_LISTEN 8
 #define SVC_IN_MAX 16384
+#define SVC_OUT_HIGH 65536 /* output waiting that stops reading (backpressure) */
 
 struct svc_listener {
         int sd;
@@ -198,15 +199,18 @@ conn_queue(struct svc_conn *c, const void *data, size_t len)
 }
 
 /* Push queued output into the socket; true when nothing is left. The last output before
- * our close goes as sock_send_more: the reply and the FIN then share one segment. */
+ * our close (we close after it, or the peer's EOF came) goes as sock_send_more: the reply
+ * and the FIN then share one segment. */
 static bool
 conn_flush(struct services *sv, struct svc_conn *c)
 {
+        bool last = c->close_after_flush || c->peer_eof;
+
         while (c->out_off < c->out_len) {
                 const uint8_t *p = c->out + c->out_off;
                 size_t n = c->out_len - c->out_off;
-                ssize_t w = c->close_after_flush ? sock_send_more(sv->s, c->sd, p, n)
-                                                 : sock_send(sv->s, c->sd, p, n);
+                ssize_t w =
+                    last ? sock_send_more(sv->s, c->sd, p, n) : sock_send(sv->s, c->sd, p, n);
                 if (w < 0)
                         return false;
                 c->out_off += (size_t)w;
@@ -274,9 +278,14 @@ conn_serve(struct services *sv, struct svc_conn *c)
 
         if (sock_events(sv->s, c->sd) & SOCK_ERROR)
                 return false;
-        /* Read only while our output is drained: the peer feels our backpressure. Discard
-         * drops everything queued in one call, without copying it (RFC 863). */
-        while (!c->peer_eof && conn_flush(sv, c)) {
+        /* Read while less than SVC_OUT_HIGH of output waits, pushing it out at that mark: the
+         * peer feels our backpressure. The rest goes after the reads, so a reply to a peer
+         * whose EOF came with its request leaves with our FIN in one segment (RFC 862 echo
+         * of a client at end of input). Discard drops everything queued in one call,
+         * without copying it (RFC 863). */
+        while (!c->peer_eof) {
+                if (c->out_len - c->out_off >= SVC_OUT_HIGH && !conn_flush(sv, c))
+                        break;
                 if (c->kind == SVC_DISCARD)
                         r = sock_recv_skip(sv->s, c->sd, SIZE_MAX);
                 else

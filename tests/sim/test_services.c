@@ -86,6 +86,50 @@ rfc863_discard_drained_connection_not_served_again(void)
         simnet_destroy(net);
 }
 
+/* RFC 862 echo, to a client that sends its last bytes and its FIN together (end of input):
+ * the echo, the ACK of the FIN and our FIN leave as one segment, not three (stackd's loop
+ * runs the services between input and output; RFC 9293 3.10.7.4 lets the reply carry the
+ * ACK the FIN is owed). */
+static void
+rfc862_echo_reply_ack_and_fin_in_one_segment(void)
+{
+        struct simnet *net = simnet_create_seed(0);
+        struct sock_addr b7 = {.ip = SIMNET_ADDR_B, .port = 7};
+        struct services *sv;
+        char buf[16];
+        ssize_t r = -1;
+        uint64_t tx0;
+        int cli, rounds = 0;
+
+        CU_ASSERT_PTR_NOT_NULL_FATAL(net);
+        sv = services_create(net->b, NULL, 0, 0);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(sv);
+        CU_ASSERT_EQUAL_FATAL(services_add(sv, SVC_ECHO, 7), 0);
+        cli = sock_open(net->a, SOCK_TYPE_TCP);
+        CU_ASSERT_EQUAL_FATAL(sock_connect(net->a, cli, &b7), 0);
+        while (!(sock_events(net->a, cli) & SOCK_WRITABLE) && rounds++ < SV_MAX_ROUNDS) {
+                sv_round(net, sv);
+                sv_advance(net);
+        }
+        simnet_run_for(net, 1000000); /* the handshake settled: nothing owed either way */
+        sv_round(net, sv);
+        tx0 = stack_counter_get(net->b, "tcp.tx");
+        CU_ASSERT_EQUAL(sock_send_more(net->a, cli, "hello\n", 6), 6);
+        CU_ASSERT_EQUAL(sock_shutdown(net->a, cli, SHUT_WR), 0);
+        while (rounds++ < SV_MAX_ROUNDS && (r = sock_recv(net->a, cli, buf, sizeof(buf))) != 0) {
+                if (r > 0)
+                        CU_ASSERT_EQUAL(memcmp(buf, "hello\n", 6), 0);
+                sv_round(net, sv);
+                sv_advance(net);
+        }
+        CU_ASSERT_EQUAL(r, 0);
+        CU_ASSERT_EQUAL(stack_counter_get(net->b, "tcp.tx") - tx0, 1);
+        sock_close(net->a, cli);
+        simnet_run_for(net, 1000000);
+        services_destroy(sv);
+        simnet_destroy(net);
+}
+
 void
 suite_services(void)
 {
@@ -93,4 +137,6 @@ suite_services(void)
 
         CU_add_test(su, "rfc863_discard_drained_connection_not_served_again",
                     rfc863_discard_drained_connection_not_served_again);
+        CU_add_test(su, "rfc862_echo_reply_ack_and_fin_in_one_segment",
+                    rfc862_echo_reply_ack_and_fin_in_one_segment);
 }
