@@ -101,8 +101,12 @@ struct tcb {
         uint64_t rtt_start_us;
         unsigned rexmt_count;    /* consecutive timeouts for the same data */
         uint64_t rexmt_first_us; /* when the current retransmission series began (R2) */
-        unsigned persist_shift;  /* persist backoff */
-        unsigned keep_probes;    /* unanswered keep-alive probes */
+        /* TSval of our last timeout's retransmission (rexmt_ts set): an echo older than it
+         * gives no RTT sample (tcp_ack_rtt, Karn with timestamps). */
+        uint32_t rexmt_tsval;
+        bool rexmt_ts;
+        unsigned persist_shift;                         /* persist backoff */
+        unsigned keep_probes;                           /* unanswered keep-alive probes */
         uint32_t keep_idle_ms, keep_intvl_ms, keep_cnt; /* 0: the defaults (MUST-27) */
         unsigned orphan_probes; /* zero-window probes sent since the user closed (robust-3) */
 

@@ -201,6 +201,15 @@ tcp_ack_rtt(struct stack *s, struct tcb *t, const struct tcp_seg *g)
 {
         if (t->ts_ok && g->h.opts.has_ts && g->h.opts.tsecr) {
                 uint32_t ms = tcb_ts_now(s, t) - g->h.opts.tsecr;
+
+                /* Karn's rule (RFC 6298 3) still holds for an echo older than our last
+                 * timeout's retransmission: the peer keeps TS.Recent from the segment it
+                 * last acknowledged and rejects a duplicate before recording its TSval
+                 * (RFC 7323 4.3, 5.3 R2/R3), so an ACK drawn by the resent copy may echo
+                 * the first one, and the "sample" would count every lost ACK since. */
+                if (t->rexmt_ts && seq_lt(g->h.opts.tsecr, t->rexmt_tsval))
+                        return;
+                t->rexmt_ts = false;
                 if (ms < 600000) /* ignore nonsense echoes */
                         tcp_rtt_sample(s, t, ms * 1000u);
                 return;

@@ -123,6 +123,10 @@ tcp_rexmt_fire(struct stack *s, struct timer *tm)
         /* RFC 6298 (5.5) back off, (5.6) restart; Karn: no RTT sample from resent data. */
         t->rto_us = t->rto_us * 2 > TCP_RTO_MAX_US ? TCP_RTO_MAX_US : t->rto_us * 2;
         t->rtt_timing = false;
+        if (t->ts_ok) { /* what the resent segment's TSval will be (tcp_ack_rtt) */
+                t->rexmt_tsval = tcb_ts_now(s, t);
+                t->rexmt_ts = true;
+        }
         tcp_cc_rto(t);
         /* RFC 2018 8: after a timeout the SACK scoreboard may be stale (reneging). */
         t->n_sacked = 0;

@@ -67,6 +67,52 @@ rfc6298_5_rto_retransmits_with_backoff(void)
         tcpfx_fini(&fx);
 }
 
+/* RFC 6298 3 (Karn) with timestamps: after our timeout resent the data, the peer may
+ * acknowledge it with the TSval of the first instance still in TSecr (its TS.Recent came
+ * from the segment it acknowledged; the resent copy, a duplicate, is rejected before its
+ * TSval is recorded: RFC 7323 4.3, 5.3 R2/R3). Such an echo measures every lost ACK since
+ * the first instance, not a round trip: no sample. The next echo of a later TSval is one
+ * (robust-5: 115 s samples kept the RTO at 60 s for minutes after progress resumed). */
+static void
+rfc6298_3_no_rtt_sample_from_an_echo_older_than_the_retransmission(void)
+{
+        struct tcpfx fx;
+        struct tcpfx_seg g;
+        struct sock_tcp_info before, after;
+        uint32_t first, again = 0;
+
+        tcpfx_init(&fx);
+        fx.syn_opts.has_ts = true;
+        fx.syn_opts.tsval = 5000;
+        tcpfx_open(&fx, TCP_ESTABLISHED);
+        CU_ASSERT_EQUAL(sock_tcp_info(fx.s, fx.sd, &before), 0);
+        CU_ASSERT_EQUAL(sock_send(fx.s, fx.sd, "hello", 5), 5);
+        CU_ASSERT_FATAL(tcpfx_take(&fx, &g));
+        first = g.h.opts.tsval;
+        tcpfx_advance(&fx, 1000000 + 2000000 + 4000000); /* three timeouts: 1, 2, 4 s */
+        CU_ASSERT_EQUAL(stack_counter_get(fx.s, "tcp.rto_timeouts"), 3);
+        while (tcpfx_take(&fx, &g))
+                again = g.h.opts.tsval;
+        CU_ASSERT(again - first >= 7000); /* ms: the last copy left 7 s after the first */
+        {
+                struct tcp_opts o = {.has_ts = true, .tsval = 5001, .tsecr = first};
+                tcpfx_send(&fx, TCP_ACK, fx.pseq, fx.iss + 6, NULL, 0, &o);
+        }
+        CU_ASSERT_EQUAL(sock_tcp_info(fx.s, fx.sd, &after), 0);
+        CU_ASSERT_EQUAL(after.srtt_us, before.srtt_us); /* no 7 s "round trip" */
+        CU_ASSERT_EQUAL(sock_send(fx.s, fx.sd, "again", 5), 5);
+        CU_ASSERT_FATAL(tcpfx_take(&fx, &g));
+        tcpfx_advance(&fx, 50000);
+        {
+                struct tcp_opts o = {.has_ts = true, .tsval = 5002, .tsecr = g.h.opts.tsval};
+                tcpfx_send(&fx, TCP_ACK, fx.pseq, fx.iss + 11, NULL, 0, &o);
+        }
+        CU_ASSERT_EQUAL(sock_tcp_info(fx.s, fx.sd, &after), 0);
+        CU_ASSERT(after.srtt_us != before.srtt_us); /* a fresh echo is a sample again */
+        CU_ASSERT(after.rto_us < 2000000);          /* and the backed-off RTO collapses */
+        tcpfx_fini(&fx);
+}
+
 static void
 rfc9293_must20_r2_gives_up_with_etimedout(void)
 {
@@ -415,6 +461,8 @@ suite_tcp_data(void)
                     rfc9293_must40_delayed_ack_and_every_second_segment);
         CU_add_test(su, "rfc6298_5_rto_retransmits_with_backoff",
                     rfc6298_5_rto_retransmits_with_backoff);
+        CU_add_test(su, "rfc6298_3_no_rtt_sample_from_an_echo_older_than_the_retransmission",
+                    rfc6298_3_no_rtt_sample_from_an_echo_older_than_the_retransmission);
         CU_add_test(su, "rfc9293_must20_r2_gives_up_with_etimedout",
                     rfc9293_must20_r2_gives_up_with_etimedout);
         CU_add_test(su, "rfc9293_must23_syn_retransmitted_for_three_minutes",
