@@ -360,6 +360,9 @@ void tcp_cc_ack(struct stack *s, struct tcb *t, uint32_t ack, uint32_t acked);
 void tcp_cc_dupack(struct stack *s, struct tcb *t);
 /* Retransmission timeout (RFC 5681 3.1 eq. 4, RFC 6582 3.2 step 4). */
 void tcp_cc_rto(struct tcb *t);
+/* What congestion control lets be in flight now: cwnd, plus Limited Transmit's allowance
+ * for new data on the first two duplicate ACKs (RFC 5681 3.2 (1), RFC 3042). */
+uint32_t tcp_cc_window(const struct tcb *t);
 /* Record SACK blocks from an ACK into the scoreboard (RFC 2018, RFC 6675); true when
  * they reported octets that were not SACKed before. */
 bool tcp_sack_update(struct tcb *t, const struct tcp_opts *o);

@@ -139,6 +139,19 @@ tcp_cc_dupack(struct stack *s, struct tcb *t)
         tcp_rexmt_arm(s, t);
 }
 
+uint32_t
+tcp_cc_window(const struct tcb *t)
+{
+        /* One previously unsent segment per duplicate ACK, the first two only, cwnd itself
+         * unchanged: a window of a few segments then still draws the third duplicate that
+         * starts fast retransmit, instead of waiting for the timeout. Not for resends
+         * (after a timeout SND.NXT is below SND.MAX) nor during recovery. */
+        if (!t->in_recovery && t->dupacks > 0 && t->dupacks < TCP_DUPACK_THRESH &&
+            t->snd_nxt == t->snd_max)
+                return t->cwnd + t->dupacks * tcp_cc_mss(t);
+        return t->cwnd;
+}
+
 void
 tcp_cc_rto(struct tcb *t)
 {

@@ -341,7 +341,8 @@ static uint32_t
 tcp_data_len(const struct tcb *t, uint32_t avail, uint32_t flight, uint32_t room, uint32_t max,
              bool force)
 {
-        uint32_t wnd = t->snd_wnd < t->cwnd ? t->snd_wnd : t->cwnd;
+        uint32_t cwnd = tcp_cc_window(t);
+        uint32_t wnd = t->snd_wnd < cwnd ? t->snd_wnd : cwnd;
         uint32_t usable = wnd > flight ? wnd - flight : 0; /* MUST-34: never negative */
         uint32_t len = avail < usable ? avail : usable;
         bool fin_state = tcp_fin_state(t);

@@ -403,6 +403,36 @@ rfc5681_3_2_fast_retransmit_on_third_dupack(void)
         tcpfx_fini(&fx);
 }
 
+/* RFC 5681 3.2 (1), RFC 3042: on the first and second duplicate ACKs the sender SHOULD send
+ * one segment of previously unsent data each (FlightSize up to cwnd + 2*SMSS, cwnd
+ * unchanged), so that a small window still draws the third duplicate; the third starts
+ * fast retransmit as before. */
+static void
+rfc5681_3_2_limited_transmit_on_first_two_dupacks(void)
+{
+        struct tcpfx fx;
+        struct tcpfx_seg g;
+        uint8_t data[4380 + 3 * 1460];
+
+        tcpfx_init(&fx);
+        memset(data, 'd', sizeof(data));
+        tcpfx_open(&fx, TCP_ESTABLISHED);
+        CU_ASSERT_EQUAL(sock_send(fx.s, fx.sd, data, sizeof(data)), (ssize_t)sizeof(data));
+        CU_ASSERT_EQUAL(tcpfx_drain(&fx), 3); /* IW = 4380 bytes: three segments */
+        for (uint32_t i = 0; i < 2; i++) {
+                tcpfx_send(&fx, TCP_ACK, fx.pseq, fx.iss + 1, NULL, 0, NULL);
+                CU_ASSERT_FATAL(tcpfx_take(&fx, &g));
+                CU_ASSERT_EQUAL(g.h.seq, fx.iss + 1 + 4380 + 1460 * i); /* new data */
+                CU_ASSERT_EQUAL(g.len, 1460);
+                CU_ASSERT_EQUAL(tcpfx_pending(&fx), 0);
+        }
+        tcpfx_send(&fx, TCP_ACK, fx.pseq, fx.iss + 1, NULL, 0, NULL);
+        CU_ASSERT_FATAL(tcpfx_take(&fx, &g));
+        CU_ASSERT_EQUAL(g.h.seq, fx.iss + 1); /* the third: fast retransmit */
+        CU_ASSERT_EQUAL(stack_counter_get(fx.s, "tcp.fast_retransmits"), 1);
+        tcpfx_fini(&fx);
+}
+
 static void
 rfc6093_urgent_pointer_beyond_data_is_harmless(void)
 {
@@ -485,6 +515,8 @@ suite_tcp_data(void)
         CU_add_test(su, "rfc7323_5_paws_drops_old_timestamp", rfc7323_5_paws_drops_old_timestamp);
         CU_add_test(su, "rfc5681_3_2_fast_retransmit_on_third_dupack",
                     rfc5681_3_2_fast_retransmit_on_third_dupack);
+        CU_add_test(su, "rfc5681_3_2_limited_transmit_on_first_two_dupacks",
+                    rfc5681_3_2_limited_transmit_on_first_two_dupacks);
         CU_add_test(su, "rfc6093_urgent_pointer_beyond_data_is_harmless",
                     rfc6093_urgent_pointer_beyond_data_is_harmless);
         CU_add_test(su, "rfc9293_must2_bad_checksum_and_options_dropped",
