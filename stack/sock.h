@@ -24,6 +24,7 @@ struct sock_addr {
 #define SOCK_HUP 0x4u      /* both directions closed, or reset */
 #define SOCK_ERROR 0x8u    /* a pending error (sock_error fetches it) */
 #define SOCK_URGENT 0x10u  /* TCP: urgent data ahead in the stream (RFC 9293 MUST-32) */
+#define SOCK_STALLED 0x20u /* TCP: R1 timeouts of the same data, no ACK yet (SHLD-9) */
 
 enum sock_opt {
         SOCK_OPT_NODELAY,   /* TCP: disable Nagle (RFC 9293 3.7.4, MUST-17) */

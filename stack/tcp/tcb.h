@@ -352,6 +352,10 @@ void tcp_keepalive_reset(struct stack *s, struct tcb *t);
 void tcp_persist_arm(struct stack *s, struct tcb *t);
 uint64_t tcp_msl_us(const struct stack *s);
 
+/* RFC 9293 3.8.3: R1, timeouts of the same data before negative advice to IP and a report
+ * to the application (SOCK_STALLED); RFC 1122 4.2.3.5 asks for at least 3 (SHLD-10). */
+#define TCP_R1_TIMEOUTS 3
+
 /* tcp_cc.c */
 void tcp_cc_init(struct tcb *t);
 /* A new ACK acknowledged acked bytes (RFC 5681 3.1, RFC 6582 3.2). */

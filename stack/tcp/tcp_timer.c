@@ -14,12 +14,8 @@
 #define TCP_RTO_G_US 1000u       /* clock granularity G (1 ms timestamps) */
 #define TCP_SYN_R2_US 180000000u /* RFC 9293 MUST-23: R2 for a SYN at least 3 minutes */
 #define TCP_DEFAULT_MSL_MS 30000u
-#define TCP_ORPHAN_PROBES 8 /* zero-window probes for a closed-by-user connection */
-#define TCP_R2_MIN_TIMEOUTS 8
-#define TCP_R1_TIMEOUTS                                                                            \
-        3 /* RFC 1122 4.2.3.5: R1 at least 3 retransmissions */ /* R2 also needs this many         \
-                                                                   timeouts in the series (see     \
-                                                                   below) */
+#define TCP_ORPHAN_PROBES 8   /* zero-window probes for a closed-by-user connection */
+#define TCP_R2_MIN_TIMEOUTS 8 /* R2 also needs this many timeouts in the series (see below) */
 
 uint64_t
 tcp_msl_us(const struct stack *s)
@@ -118,8 +114,10 @@ tcp_rexmt_fire(struct stack *s, struct timer *tm)
                 t->rexmt_first_us = s->now_us;
         if (tcp_rexmt_give_up(s, t))
                 return;
-        if (t->rexmt_count == TCP_R1_TIMEOUTS)
+        if (t->rexmt_count == TCP_R1_TIMEOUTS) {
                 tcp_negative_advice(s, t);
+                tcb_touch(s, t); /* SHLD-9: the application learns of it (SOCK_STALLED) */
+        }
         /* RFC 6298 (5.5) back off, (5.6) restart; Karn: no RTT sample from resent data. */
         t->rto_us = t->rto_us * 2 > TCP_RTO_MAX_US ? TCP_RTO_MAX_US : t->rto_us * 2;
         t->rtt_timing = false;

@@ -467,5 +467,7 @@ tcp_user_events(struct stack *s, struct sock *so)
                 ev |= SOCK_HUP;
         if (tcp_urgent_len(t) > 0)
                 ev |= SOCK_URGENT; /* MUST-32: the application learns of it asynchronously */
+        if (t->rexmt_count >= TCP_R1_TIMEOUTS)
+                ev |= SOCK_STALLED; /* SHLD-9: R1 reached, R2 not yet; an ACK clears it */
         return ev;
 }

@@ -173,6 +173,34 @@ rfc9293_3_8_3_r2_timeout_reported_once(void)
         tcpfx_fini(&fx);
 }
 
+/* RFC 9293 3.8.3 (SHLD-9, SHLD-10): after R1 = 3 timeouts of the same data the application
+ * is told of the delivery problem (SOCK_STALLED) before R2 gives up, once; the peer's ACK
+ * clears it, once. */
+static void
+rfc9293_3_8_3_shld9_r1_stall_reported_then_cleared(void)
+{
+        struct tcpfx fx;
+        struct ev_log l = {0};
+        int seen = 0;
+        struct sock_tcp_info ti;
+
+        fx_established_with_cb(&fx, &l, &seen);
+        CU_ASSERT_EQUAL(sock_send(fx.s, fx.sd, "x", 1), 1);
+        tcpfx_poll(&fx);
+        tcpfx_advance(&fx, 1000000 + 2000000); /* two timeouts: not yet R1 */
+        CU_ASSERT_EQUAL(l.calls, seen);
+        tcpfx_advance(&fx, 4000000); /* the third */
+        expect_one(&fx, &l, &seen, SOCK_WRITABLE | SOCK_STALLED);
+        CU_ASSERT_EQUAL(sock_tcp_info(fx.s, fx.sd, &ti), 0);
+        CU_ASSERT_EQUAL(ti.retransmits, 3);
+        CU_ASSERT_EQUAL(tcpfx_tcb(&fx)->state, TCP_ESTABLISHED); /* R2 is far */
+        tcpfx_drain(&fx);
+        tcpfx_send(&fx, TCP_ACK, fx.pseq, fx.iss + 2, NULL, 0, NULL);
+        expect_one(&fx, &l, &seen, SOCK_WRITABLE);
+        assert_settled(fx.s, fx.sd);
+        tcpfx_fini(&fx);
+}
+
 /* RFC 9293 3.8.4 (MUST-24..27): unanswered keep-alives abort the connection. */
 static void
 rfc9293_3_8_4_keepalive_abort_reported_once(void)
@@ -493,6 +521,8 @@ suite_sock_events(void)
         CU_add_test(su, "rfc9293_3_10_7_4_rst_reported_once", rfc9293_3_10_7_4_rst_reported_once);
         CU_add_test(su, "rfc9293_3_8_3_r2_timeout_reported_once",
                     rfc9293_3_8_3_r2_timeout_reported_once);
+        CU_add_test(su, "rfc9293_3_8_3_shld9_r1_stall_reported_then_cleared",
+                    rfc9293_3_8_3_shld9_r1_stall_reported_then_cleared);
         CU_add_test(su, "rfc9293_3_8_4_keepalive_abort_reported_once",
                     rfc9293_3_8_4_keepalive_abort_reported_once);
         CU_add_test(su, "rfc9293_3_10_7_4_time_wait_entry_once_expiry_silent",
