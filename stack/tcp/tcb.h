@@ -348,6 +348,7 @@ void tcb_timers_init(struct tcb *t);
 void tcb_timers_cancel(struct stack *s, struct tcb *t);
 void tcp_rexmt_arm(struct stack *s, struct tcb *t);
 void tcp_rtt_sample(struct stack *s, struct tcb *t, uint32_t rtt_us);
+void tcp_rto_after_handshake(struct tcb *t);
 void tcp_keepalive_reset(struct stack *s, struct tcb *t);
 void tcp_persist_arm(struct stack *s, struct tcb *t);
 uint64_t tcp_msl_us(const struct stack *s);

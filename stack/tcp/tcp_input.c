@@ -214,6 +214,7 @@ tcp_in_synsent(struct stack *s, struct tcb *t, const struct tcp_seg *g)
                 return TCP_V_DONE;
         }
         tcp_ack_rtt(s, t, g);
+        tcp_rto_after_handshake(t);
         t->snd_una = g->h.ack;
         t->rexmt_count = 0;
         stack_timer_cancel(s, &t->rexmt);

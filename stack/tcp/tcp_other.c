@@ -301,6 +301,7 @@ tcp_ack_synrcvd(struct stack *s, struct tcb *t, struct tcp_seg *g)
         t->snd_wl1 = g->seq;
         t->snd_wl2 = g->h.ack;
         tcp_ack_rtt(s, t, g);
+        tcp_rto_after_handshake(t);
         t->snd_una = g->h.ack;
         if (seq_lt(t->snd_nxt, t->snd_una))
                 t->snd_nxt = t->snd_una;

@@ -9,10 +9,11 @@
 #include "stack/tcp/tcb.h"
 #include "stack/tcp/tcp_seq.h"
 
-#define TCP_RTO_MIN_US 1000000u  /* RFC 6298 (2.4): 1 s */
-#define TCP_RTO_MAX_US 60000000u /* RFC 6298 (2.5): at least 60 s */
-#define TCP_RTO_G_US 1000u       /* clock granularity G (1 ms timestamps) */
-#define TCP_SYN_R2_US 180000000u /* RFC 9293 MUST-23: R2 for a SYN at least 3 minutes */
+#define TCP_RTO_MIN_US 1000000u          /* RFC 6298 (2.4): 1 s */
+#define TCP_RTO_MAX_US 60000000u         /* RFC 6298 (2.5): at least 60 s */
+#define TCP_RTO_G_US 1000u               /* clock granularity G (1 ms timestamps) */
+#define TCP_RTO_SYN_FALLBACK_US 3000000u /* RFC 6298 (5.7): after a SYN timed out */
+#define TCP_SYN_R2_US 180000000u         /* RFC 9293 MUST-23: R2 for a SYN at least 3 minutes */
 #define TCP_DEFAULT_MSL_MS 30000u
 #define TCP_ORPHAN_PROBES 8   /* zero-window probes for a closed-by-user connection */
 #define TCP_R2_MIN_TIMEOUTS 8 /* R2 also needs this many timeouts in the series (see below) */
@@ -62,6 +63,16 @@ tcp_rtt_sample(struct stack *s, struct tcb *t, uint32_t rtt_us)
         t->rto_us = (uint32_t)rto;
         ev.to = (int)t->rto_us;
         trace_event_add(s, &ev);
+}
+
+/* RFC 6298 (5.7): the handshake is complete. If our SYN (or SYN,ACK) timed out and no RTT
+ * sample came from it (Karn's rule, no timestamps), data starts with an RTO of 3 s instead
+ * of the initial 1 s or the SYN's backed-off value. Called before rexmt_count is reset. */
+void
+tcp_rto_after_handshake(struct tcb *t)
+{
+        if (t->rexmt_count > 0 && !t->rtt_valid)
+                t->rto_us = TCP_RTO_SYN_FALLBACK_US;
 }
 
 /* RFC 9293 3.8.3: give up after R2 (MUST-20..23); the error is the last ICMP soft error

@@ -147,6 +147,37 @@ rfc9293_must23_syn_retransmitted_for_three_minutes(void)
         tcpfx_fini(&fx);
 }
 
+/* RFC 6298 (5.7): our SYN timed out and the handshake gave no RTT sample (no timestamps,
+ * and Karn's rule forbids timing a resent SYN): data starts with an RTO of 3 s, not the
+ * backed-off 2 s or the initial 1 s. */
+static void
+rfc6298_5_7_rto_three_seconds_after_a_syn_timeout(void)
+{
+        struct tcpfx fx;
+        struct tcpfx_seg g;
+        struct sock_tcp_info ti;
+        struct tcb *t;
+
+        tcpfx_init(&fx);
+        t = tcpfx_open(&fx, TCP_SYN_SENT);
+        tcpfx_advance(&fx, 1000000); /* the SYN times out and is resent */
+        CU_ASSERT_EQUAL(tcpfx_drain(&fx), 1);
+        tcpfx_send(&fx, TCP_SYN | TCP_ACK, fx.pseq, fx.pack, NULL, 0, &fx.syn_opts);
+        fx.pseq++;
+        CU_ASSERT_EQUAL(t->state, TCP_ESTABLISHED);
+        CU_ASSERT_EQUAL(sock_tcp_info(fx.s, fx.sd, &ti), 0);
+        CU_ASSERT_EQUAL(ti.rto_us, 3000000);
+        tcpfx_drain(&fx);
+        CU_ASSERT_EQUAL(sock_send(fx.s, fx.sd, "hello", 5), 5);
+        CU_ASSERT_EQUAL(tcpfx_drain(&fx), 1);
+        tcpfx_advance(&fx, 2999000);
+        CU_ASSERT_EQUAL(tcpfx_pending(&fx), 0);
+        tcpfx_advance(&fx, 1000);
+        CU_ASSERT_FATAL(tcpfx_take(&fx, &g));
+        CU_ASSERT_EQUAL(g.len, 5); /* resent after 3 s */
+        tcpfx_fini(&fx);
+}
+
 static void
 rfc2018_4_out_of_order_gets_immediate_ack_with_sack(void)
 {
@@ -497,6 +528,8 @@ suite_tcp_data(void)
                     rfc9293_must20_r2_gives_up_with_etimedout);
         CU_add_test(su, "rfc9293_must23_syn_retransmitted_for_three_minutes",
                     rfc9293_must23_syn_retransmitted_for_three_minutes);
+        CU_add_test(su, "rfc6298_5_7_rto_three_seconds_after_a_syn_timeout",
+                    rfc6298_5_7_rto_three_seconds_after_a_syn_timeout);
         CU_add_test(su, "rfc2018_4_out_of_order_gets_immediate_ack_with_sack",
                     rfc2018_4_out_of_order_gets_immediate_ack_with_sack);
         CU_add_test(su, "rfc9293_3_10_7_4_out_of_order_memory_is_bounded",
