@@ -112,6 +112,7 @@ struct tcb {
 
         /* Congestion control (RFC 5681, RFC 6582). */
         uint32_t cwnd, ssthresh, recover;
+        uint64_t last_data_us; /* when data was last sent (RFC 5681 4.1 idle restart) */
         unsigned dupacks;
         bool in_recovery;
         uint32_t bytes_acked; /* RFC 5681 3.1 appropriate byte counting in avoidance */
@@ -368,6 +369,9 @@ void tcp_cc_rto(struct tcb *t);
 /* What congestion control lets be in flight now: cwnd, plus Limited Transmit's allowance
  * for new data on the first two duplicate ACKs (RFC 5681 3.2 (1), RFC 3042). */
 uint32_t tcp_cc_window(const struct tcb *t);
+/* RFC 5681 4.1: about to send after more than an RTO without sending data: cwnd is cut to
+ * RW = min(IW, cwnd), since it no longer reflects the path. */
+void tcp_cc_idle_restart(const struct stack *s, struct tcb *t);
 /* Record SACK blocks from an ACK into the scoreboard (RFC 2018, RFC 6675); true when
  * they reported octets that were not SACKed before. */
 bool tcp_sack_update(struct tcb *t, const struct tcp_opts *o);

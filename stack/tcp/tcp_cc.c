@@ -14,13 +14,19 @@ tcp_cc_mss(const struct tcb *t)
 }
 
 /* RFC 5681 3.1 (3): IW = min(4*SMSS, max(2*SMSS, 4380)) bytes (RFC 3390). */
-void
-tcp_cc_init(struct tcb *t)
+static uint32_t
+tcp_cc_iw(const struct tcb *t)
 {
         uint32_t mss = tcp_cc_mss(t);
         uint32_t iw = 2 * mss > 4380 ? 2 * mss : 4380;
 
-        t->cwnd = iw < 4 * mss ? iw : 4 * mss;
+        return iw < 4 * mss ? iw : 4 * mss;
+}
+
+void
+tcp_cc_init(struct tcb *t)
+{
+        t->cwnd = tcp_cc_iw(t);
         t->ssthresh = 0x7fffffff; /* "arbitrarily high" (RFC 5681 3.1) */
         t->dupacks = 0;
         t->in_recovery = false;
@@ -137,6 +143,15 @@ tcp_cc_dupack(struct stack *s, struct tcb *t)
         t->sack_rexmt_nxt = tcp_cc_retransmit_hole(s, t, t->snd_una);
         t->cwnd = t->ssthresh + TCP_DUPACK_THRESH * mss;
         tcp_rexmt_arm(s, t);
+}
+
+void
+tcp_cc_idle_restart(const struct stack *s, struct tcb *t)
+{
+        uint32_t rw = tcp_cc_iw(t);
+
+        if (t->last_data_us && s->now_us - t->last_data_us > t->rto_us && t->cwnd > rw)
+                t->cwnd = rw;
 }
 
 uint32_t

@@ -299,6 +299,8 @@ tcp_sent(struct stack *s, struct tcb *t, uint32_t len, bool fin)
                 t->rtt_seq = t->snd_nxt;
                 t->rtt_start_us = s->now_us;
         }
+        if (len)
+                t->last_data_us = s->now_us;
         t->snd_nxt += len + (fin ? 1u : 0u);
         t->snd_max = seq_max(t->snd_max, t->snd_nxt);
         if (!timer_is_armed(&t->rexmt)) {
@@ -367,8 +369,13 @@ tcp_output_data(struct stack *s, struct tcb *t, bool force)
         bool fin_state = tcp_fin_state(t);
         uint32_t room = tcp_seg_room(t);
         unsigned caps = ipv4_tx_caps_to(s, t->raddr); /* one route lookup per segment */
-        uint32_t len = tcp_data_len(t, avail, flight, room, tcp_seg_max(s, t, room, caps), force);
-        bool fin = t->fin_queued && !t->fin_acked && fin_state && t->snd_nxt + len == data_end;
+        uint32_t len;
+        bool fin;
+
+        if (flight == 0 && avail > 0)
+                tcp_cc_idle_restart(s, t);
+        len = tcp_data_len(t, avail, flight, room, tcp_seg_max(s, t, room, caps), force);
+        fin = t->fin_queued && !t->fin_acked && fin_state && t->snd_nxt + len == data_end;
 
         if (!len && !fin && !t->ack_now && !tcp_window_update_due(t)) {
                 /* Data waits for the window: probe it (RFC 9293 3.8.6.1) or, for a window

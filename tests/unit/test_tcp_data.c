@@ -464,6 +464,32 @@ rfc5681_3_2_limited_transmit_on_first_two_dupacks(void)
         tcpfx_fini(&fx);
 }
 
+/* RFC 5681 4.1: a sender idle for longer than an RTO restarts from RW = min(IW, cwnd); a
+ * shorter pause keeps the window it had. */
+static void
+rfc5681_4_1_cwnd_restarts_after_an_idle_rto(void)
+{
+        struct tcpfx fx;
+        struct tcb *t;
+        static uint8_t data[20 * 1460];
+
+        tcpfx_init(&fx);
+        t = tcpfx_open(&fx, TCP_ESTABLISHED);
+        fx.pwnd = 65535;
+        t->cwnd = 10 * 1460; /* as if grown by earlier rounds */
+        CU_ASSERT_EQUAL(sock_send(fx.s, fx.sd, data, 1460), 1460);
+        CU_ASSERT_EQUAL(tcpfx_drain(&fx), 1);
+        tcpfx_send(&fx, TCP_ACK, fx.pseq, fx.iss + 1 + 1460, NULL, 0, NULL);
+        tcpfx_advance(&fx, 500000); /* half the RTO: not idle yet */
+        CU_ASSERT_EQUAL(sock_send(fx.s, fx.sd, data, 6 * 1460), 6 * 1460);
+        CU_ASSERT_EQUAL(tcpfx_drain(&fx), 6);
+        tcpfx_send(&fx, TCP_ACK, fx.pseq, fx.iss + 1 + 7 * 1460, NULL, 0, NULL);
+        tcpfx_advance(&fx, 1500000); /* longer than the RTO (1 s): idle */
+        CU_ASSERT_EQUAL(sock_send(fx.s, fx.sd, data, 6 * 1460), 6 * 1460);
+        CU_ASSERT_EQUAL(tcpfx_drain(&fx), 3); /* IW = 4380 bytes */
+        tcpfx_fini(&fx);
+}
+
 static void
 rfc6093_urgent_pointer_beyond_data_is_harmless(void)
 {
@@ -550,6 +576,8 @@ suite_tcp_data(void)
                     rfc5681_3_2_fast_retransmit_on_third_dupack);
         CU_add_test(su, "rfc5681_3_2_limited_transmit_on_first_two_dupacks",
                     rfc5681_3_2_limited_transmit_on_first_two_dupacks);
+        CU_add_test(su, "rfc5681_4_1_cwnd_restarts_after_an_idle_rto",
+                    rfc5681_4_1_cwnd_restarts_after_an_idle_rto);
         CU_add_test(su, "rfc6093_urgent_pointer_beyond_data_is_harmless",
                     rfc6093_urgent_pointer_beyond_data_is_harmless);
         CU_add_test(su, "rfc9293_must2_bad_checksum_and_options_dropped",
