@@ -201,10 +201,16 @@ suite_tcp_rto_cc(void)
 {
         CU_pSuite su = CU_add_suite("tcp_rto_cc", NULL, NULL);
 
-        CU_add_test(su, "rfc6298_5_rto_retransmits_with_backoff", rfc6298_5_rto_retransmits_with_backoff);
-        CU_add_test(su, "rfc6298_3_no_rtt_sample_from_an_echo_older_than_the_retransmission", rfc6298_3_no_rtt_sample_from_an_echo_older_than_the_retransmission);
-        CU_add_test(su, "rfc6298_5_7_rto_three_seconds_after_a_syn_timeout", rfc6298_5_7_rto_three_seconds_after_a_syn_timeout);
-        CU_add_test(su, "rfc5681_3_2_fast_retransmit_on_third_dupack", rfc5681_3_2_fast_retransmit_on_third_dupack);
-        CU_add_test(su, "rfc5681_3_2_limited_transmit_on_first_two_dupacks", rfc5681_3_2_limited_transmit_on_first_two_dupacks);
-        CU_add_test(su, "rfc5681_4_1_cwnd_restarts_after_an_idle_rto", rfc5681_4_1_cwnd_restarts_after_an_idle_rto);
+        CU_add_test(su, "rfc6298_5_rto_retransmits_with_backoff",
+                    rfc6298_5_rto_retransmits_with_backoff);
+        CU_add_test(su, "rfc6298_3_no_rtt_sample_from_an_echo_older_than_the_retransmission",
+                    rfc6298_3_no_rtt_sample_from_an_echo_older_than_the_retransmission);
+        CU_add_test(su, "rfc6298_5_7_rto_three_seconds_after_a_syn_timeout",
+                    rfc6298_5_7_rto_three_seconds_after_a_syn_timeout);
+        CU_add_test(su, "rfc5681_3_2_fast_retransmit_on_third_dupack",
+                    rfc5681_3_2_fast_retransmit_on_third_dupack);
+        CU_add_test(su, "rfc5681_3_2_limited_transmit_on_first_two_dupacks",
+                    rfc5681_3_2_limited_transmit_on_first_two_dupacks);
+        CU_add_test(su, "rfc5681_4_1_cwnd_restarts_after_an_idle_rto",
+                    rfc5681_4_1_cwnd_restarts_after_an_idle_rto);
 }
