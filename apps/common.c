@@ -27,7 +27,8 @@ enum {
         OPT_TRACE,
         OPT_STATS,
         OPT_TUN,
-        OPT_OFFLOAD
+        OPT_OFFLOAD,
+        OPT_ECN
 };
 
 static const struct option common_longopts[] = {
@@ -37,6 +38,7 @@ static const struct option common_longopts[] = {
     {"pcap", required_argument, 0, OPT_PCAP},   {"trace", no_argument, 0, OPT_TRACE},
     {"stats", no_argument, 0, OPT_STATS},       {"help", no_argument, 0, 'h'},
     {"tun", required_argument, 0, OPT_TUN},     {"offload", no_argument, 0, OPT_OFFLOAD},
+    {"ecn", no_argument, 0, OPT_ECN},
 };
 
 static const char common_usage[] =
@@ -52,6 +54,7 @@ static const char common_usage[] =
     "  --trace           one line per packet and per TCP state change on stderr\n"
     "  --stats           print sockets and counters at exit (also on SIGUSR1)\n"
     "  --offload         TAP checksum and TSO offloads (virtio header, 64 KB GSO frames)\n"
+    "  --ecn             TCP asks for ECN when connecting and accepts it when listening\n"
     "  -h, --help        this help\n";
 
 void
@@ -177,6 +180,9 @@ parse_common(struct app *a, int opt, const char *arg, const char *usage)
                 return 1;
         case OPT_OFFLOAD:
                 a->o.offload = true;
+                return 1;
+        case OPT_ECN:
+                a->o.ecn = true;
                 return 1;
         }
         return 0;
@@ -308,6 +314,7 @@ app_start(struct app *a)
                 ctx = a->pcap;
         }
         cfg.trace = a->o.trace;
+        cfg.tcp_ecn = a->o.ecn;
         cfg.log_level = a->o.verbose > 1 ? LOG_DEBUG : LOG_WARN;
         cfg.dns_server = a->o.dns;
         if (a->o.max_conns) { /* sockets and TCBs for that many, plus listeners and closing ones */

@@ -23,6 +23,7 @@ struct app_opts {
         bool stats;
         unsigned max_conns; /* 0: the stack's defaults; else room for this many connections */
         bool offload;       /* --offload: TAP with virtio header, checksum and TSO4 offloads */
+        bool ecn;           /* --ecn: TCP asks for (and accepts) ECN, RFC 3168 */
         int verbose;
 };
 

@@ -39,6 +39,8 @@ enum sock_opt {
         SOCK_OPT_KEEPINTVL_MS, /* TCP: time between unanswered keep-alives (default 75 s) */
         SOCK_OPT_KEEPCNT,      /* TCP: unanswered keep-alives before giving up (default 9) */
         SOCK_OPT_URGENT_LEN,   /* TCP, get only: urgent bytes not yet read (MUST-33), 0 if none */
+        SOCK_OPT_ECN,          /* TCP: ask for ECN (RFC 3168) when connecting; on a listener,
+                                  accept it when the peer asks. Before connect/accept. */
 };
 
 int sock_open(struct stack *s, enum sock_type type);
@@ -88,6 +90,7 @@ struct sock_tcp_info {
         uint32_t cwnd, ssthresh; /* bytes */
         uint32_t snd_wnd, rcv_wnd;
         unsigned retransmits; /* consecutive timeouts for the oldest data */
+        bool ecn;             /* ECN agreed in the handshake (RFC 3168 6.1.1) */
 };
 /* -EBADF for a bad handle, -EOPNOTSUPP for UDP, -ENOTCONN when no TCB is left. */
 int sock_tcp_info(struct stack *s, int sd, struct sock_tcp_info *ti);

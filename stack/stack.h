@@ -79,6 +79,7 @@ struct stack_config {
         enum log_level log_level;
         FILE *log_file; /* NULL: stderr */
         bool trace;     /* one Wireshark-style line per frame and per TCP state change */
+        bool tcp_ecn;   /* TCP sockets start with SOCK_OPT_ECN set (RFC 3168; default off) */
         uint32_t dns_server;
         /* Bounds (0: default). */
         unsigned max_pkts;

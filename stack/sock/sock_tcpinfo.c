@@ -34,5 +34,6 @@ sock_tcp_info(struct stack *s, int sd, struct sock_tcp_info *ti)
         ti->snd_wnd = t->snd_wnd;
         ti->rcv_wnd = t->rcv_wnd;
         ti->retransmits = t->rexmt_count;
+        ti->ecn = t->ecn_ok;
         return 0;
 }

@@ -144,8 +144,13 @@ struct tcb {
         bool fin_acked;    /* our FIN was acknowledged (snd_una then runs past the data) */
         bool fin_rcvd;     /* peer's FIN processed: end of stream */
         bool shut_rd;
-        bool passive;            /* SYN-RECEIVED came from LISTEN (RFC 9293 MUST-11) */
-        bool nodelay;            /* Nagle off (MUST-17) */
+        bool passive; /* SYN-RECEIVED came from LISTEN (RFC 9293 MUST-11) */
+        bool nodelay; /* Nagle off (MUST-17) */
+        /* RFC 3168 ECN (tcp_ecn.c): asked for by the application, agreed in the handshake,
+         * a CE mark to echo with ECE until CWR, a CWR to send after a reduction, and (ecn_cwr)
+         * the SND.MAX of the last reduction: no other until an ACK passes it. */
+        bool ecn_want, ecn_ok, ece_pending, cwr_pending, ecn_cwr;
+        uint32_t ecn_recover;
         bool send_more;          /* during sock_send_more: the bytes wait for the next call */
         bool keepalive_on;       /* MUST-24 */
         bool was_connected;      /* reached ESTABLISHED once */
@@ -233,6 +238,7 @@ struct tcp_seg {
          * SEG.SEQ was RCV.NXT): taking it is a ring_commit, anything else drops it. */
         bool placed;
         bool in_order; /* in-order text was taken (a candidate for the placement prediction) */
+        bool ce;       /* the IP header carried Congestion Experienced (RFC 3168 5) */
 };
 
 static inline uint32_t
@@ -358,6 +364,21 @@ uint64_t tcp_msl_us(const struct stack *s);
  * to the application (SOCK_STALLED); RFC 1122 4.2.3.5 asks for at least 3 (SHLD-10). */
 #define TCP_R1_TIMEOUTS 3
 
+/* tcp_ecn.c (RFC 3168 6.1) */
+struct ipv4_hdr;
+/* A SYN or SYN,ACK arrived: is ECN agreed (6.1.1)? */
+void tcp_ecn_syn_in(struct tcb *t, const struct tcp_seg *g);
+/* The IP header is marked Congestion Experienced. */
+bool tcp_ecn_ce(const struct ipv4_hdr *ih);
+/* An acceptable segment: CE starts echoing ECE, CWR stops it (6.1.3). */
+void tcp_ecn_seg_in(struct tcb *t, const struct tcp_seg *g);
+/* An ACK with ECE: halve cwnd once per window and send CWR (6.1.2). */
+void tcp_ecn_ack_in(struct tcb *t, const struct tcp_seg *g);
+/* ECE/CWR bits for a segment we send (consumes a pending CWR). */
+uint8_t tcp_ecn_flags_out(struct tcb *t, uint8_t flags, uint32_t seq, uint32_t len);
+/* The IP ECN codepoint for it: ECT(0) on new data only. */
+uint8_t tcp_ecn_ect(const struct tcb *t, uint8_t flags, uint32_t seq, uint32_t len);
+
 /* tcp_cc.c */
 void tcp_cc_init(struct tcb *t);
 /* A new ACK acknowledged acked bytes (RFC 5681 3.1, RFC 6582 3.2). */
@@ -372,6 +393,8 @@ uint32_t tcp_cc_window(const struct tcb *t);
 /* RFC 5681 4.1: about to send after more than an RTO without sending data: cwnd is cut to
  * RW = min(IW, cwnd), since it no longer reflects the path. */
 void tcp_cc_idle_restart(const struct stack *s, struct tcb *t);
+/* ECN-Echo (RFC 3168 6.1.2): ssthresh = max(FlightSize / 2, 2*SMSS), cwnd = ssthresh. */
+void tcp_cc_ecn(struct tcb *t);
 /* Record SACK blocks from an ACK into the scoreboard (RFC 2018, RFC 6675); true when
  * they reported octets that were not SACKed before. */
 bool tcp_sack_update(struct tcb *t, const struct tcp_opts *o);

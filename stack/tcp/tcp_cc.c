@@ -168,6 +168,14 @@ tcp_cc_window(const struct tcb *t)
 }
 
 void
+tcp_cc_ecn(struct tcb *t)
+{
+        t->ssthresh = tcp_cc_half_flight(t);
+        t->cwnd = t->ssthresh;
+        t->bytes_acked = 0;
+}
+
+void
 tcp_cc_rto(struct tcb *t)
 {
         t->ssthresh = tcp_cc_half_flight(t);

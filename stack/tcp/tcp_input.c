@@ -52,6 +52,7 @@ tcp_validate(struct stack *s, const struct pkt *p, const struct ipv4_hdr *ih, st
         g->tw_reuse = false;
         g->placed = p->placed > 0;
         g->in_order = false;
+        g->ce = tcp_ecn_ce(ih);
         return 0;
 }
 
@@ -115,6 +116,8 @@ tcp_child_create(struct stack *s, struct tcb *l, const struct tcp_seg *g)
         c->r2_user = l->r2_user;
         c->ttl = l->ttl;
         c->tos = l->tos;
+        c->ecn_want = l->ecn_want;
+        tcp_ecn_syn_in(c, g); /* RFC 3168 6.1.1: the listener accepts an ECN-setup SYN */
         /* The rings are allocated when the handshake completes (tcp_other.c), so that a
          * half-open connection costs only its TCB (RFC 4987 3.2: SYN flood state). */
         tcb_init_local_opts(s, c);
@@ -176,6 +179,7 @@ tcp_synsent_syn(struct stack *s, struct tcb *t, const struct tcp_seg *g)
         t->rcv_adv = t->rcv_nxt;
         t->rcv_up = t->rcv_nxt;
         tcp_apply_syn_opts(s, t, g);
+        tcp_ecn_syn_in(t, g);
         t->snd_wnd = g->h.wnd;
         t->max_snd_wnd = t->snd_wnd;
         t->snd_wl1 = g->seq;

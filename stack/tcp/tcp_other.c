@@ -146,6 +146,7 @@ tcp_step_seq(struct stack *s, struct tcb *t, struct tcp_seg *g)
                 t->ts_recent_us = s->now_us;
         }
         tcp_keepalive_reset(s, t);
+        tcp_ecn_seg_in(t, g);
         return TCP_V_CONTINUE;
 }
 
@@ -264,6 +265,7 @@ tcp_ack_update(struct stack *s, struct tcb *t, const struct tcp_seg *g)
 
         if (seq_gt(ack, t->snd_una)) {
                 tcp_ack_new(s, t, g);
+                tcp_ecn_ack_in(t, g); /* after cwnd grew for it: ECE takes that back too */
         } else if (ack == t->snd_una && g->len == 0 && !(g->flags & (TCP_SYN | TCP_FIN)) &&
                    t->snd_una != t->snd_max) {
                 /* RFC 5681 2 "DUPLICATE ACKNOWLEDGMENT" needs an unchanged window; RFC 6675 2

@@ -103,7 +103,8 @@ tcp_emit(struct stack *s, struct tcb *t, const struct tcp_hdr *h, uint32_t len, 
                              .dst = t->raddr,
                              .proto = IPV4_PROTO_TCP,
                              .ttl = t->ttl,
-                             .tos = t->tos};
+                             .tos =
+                                 (uint8_t)((t->tos & ~3u) | tcp_ecn_ect(t, h->flags, h->seq, len))};
         uint32_t off = h->seq - tcb_snd_seq0(t), sum = 0;
         uint8_t *b;
 
@@ -151,6 +152,7 @@ tcp_send(struct stack *s, struct tcb *t, uint32_t seq, uint32_t len, uint8_t fla
 {
         struct tcp_hdr h = {.sport = t->lport, .dport = t->rport, .seq = seq, .flags = flags};
 
+        h.flags |= tcp_ecn_flags_out(t, flags, seq, len);
         tcp_fill_opts(s, t, flags, &h.opts);
         if (flags & TCP_ACK)
                 h.ack = t->rcv_nxt;
@@ -375,6 +377,8 @@ tcp_output_data(struct stack *s, struct tcb *t, bool force)
         if (flight == 0 && avail > 0)
                 tcp_cc_idle_restart(s, t);
         len = tcp_data_len(t, avail, flight, room, tcp_seg_max(s, t, room, caps), force);
+        if (t->cwr_pending && len > room)
+                len = room; /* RFC 3168 6.1.2: CWR goes on one plain segment, never a TSO one */
         fin = t->fin_queued && !t->fin_acked && fin_state && t->snd_nxt + len == data_end;
 
         if (!len && !fin && !t->ack_now && !tcp_window_update_due(t)) {

@@ -47,6 +47,12 @@ tcp_user_setopt(struct stack *s, struct sock *so, enum sock_opt opt, int value)
         if (!t)
                 return -EINVAL;
         switch (opt) {
+        case SOCK_OPT_ECN:
+                /* The handshake decides (RFC 3168 6.1.1): too late once it has begun. */
+                if (t->opened && t->state != TCP_LISTEN)
+                        return -EINVAL;
+                t->ecn_want = value != 0;
+                return 0;
         case SOCK_OPT_NODELAY:
                 t->nodelay = value != 0;
                 if (tcp_state_synchronized(t->state))
@@ -96,6 +102,9 @@ tcp_user_getopt(struct stack *s, struct sock *so, enum sock_opt opt, int *value)
         if (!t)
                 return -EINVAL;
         switch (opt) {
+        case SOCK_OPT_ECN:
+                *value = t->ecn_want;
+                return 0;
         case SOCK_OPT_NODELAY:
                 *value = t->nodelay;
                 return 0;

@@ -128,6 +128,7 @@ tcb_alloc(struct stack *s)
         t->r2_ms = TCP_DEFAULT_R2_MS;
         t->snd_mss = 536;    /* RFC 9293 MUST-15 default until the peer says otherwise */
         t->rto_us = 1000000; /* RFC 6298 (2.1): 1 s before any measurement */
+        t->ecn_want = s->cfg.tcp_ecn;
         tcb_timers_init(t);
         t->all_next = ts->all;
         if (ts->all)

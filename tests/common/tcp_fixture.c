@@ -144,6 +144,7 @@ tcpfx_inject_tcp(struct tcpfx *fx, const uint8_t *tcp, size_t len, bool fix_csum
         struct ipv4_hdr ih = {.hdr_len = IPV4_HDR_LEN,
                               .total_len = (uint16_t)(IPV4_HDR_LEN + len),
                               .ttl = 64,
+                              .tos = fx->ip_tos,
                               .proto = IPV4_PROTO_TCP,
                               .src = TCPFX_PEER,
                               .dst = TCPFX_LOCAL};

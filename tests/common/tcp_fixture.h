@@ -57,6 +57,7 @@ struct tcpfx {
         /* Injecting runs only stack_poll_input: the test plays the application, then calls
          * stack_poll_output itself (stackd's loop: input, the services, output). */
         bool input_only;
+        uint8_t ip_tos; /* the IPv4 TOS byte of injected segments (ECN codepoints) */
 };
 
 /* Create the stack (seed fixed) with the peer's SYN carrying MSS 1460 only. */

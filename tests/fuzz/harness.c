@@ -152,6 +152,7 @@ fz_stack_new(struct manual_clock *clk, enum link_type type, const struct link_op
         cfg.log_level = LOG_ERROR;
         cfg.dns_server = FZ_ADDR_PEER;
         cfg.trace = getenv("FUZZ_TRACE") != NULL; /* frames and TCP states, for a failing input */
+        cfg.tcp_ecn = true; /* RFC 3168 negotiated with P: fuzzed ECE, CWR and CE reach tcp_ecn.c */
         s = stack_create(&cfg);
         if (!s)
                 fz_fail("stack_create failed");

@@ -453,6 +453,7 @@ peer_new(struct world *w)
         cfg.seed = FZ_SEED + 1;
         cfg.log_level = LOG_ERROR;
         cfg.trace = getenv("FUZZ_TRACE") != NULL; /* as for T (harness.c) */
+        cfg.tcp_ecn = true;                       /* as for T */
         s = stack_create(&cfg);
         if (!s)
                 fz_fail("stack_create failed");

@@ -276,6 +276,13 @@ wait_for() {
 	"$@"
 }
 
+# listening NS PORT [PROTO]: the kernel has a listener (or bound UDP socket) on PORT in NS.
+listening() {
+	local flags=-Htln
+	[[ "${3:-tcp}" == udp ]] && flags=-Huln
+	[[ -n "$(ip netns exec "$1" ss "$flags" "sport = :$2")" ]]
+}
+
 # stackd_start NS [ARGS...]: $BIN/stackd in NS (log in STACKD_LOG, pid in STACKD_PID);
 # waits until it reports that it is up, fails the case if it does not.
 stackd_start() {

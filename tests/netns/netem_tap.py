@@ -7,9 +7,11 @@ socket) and a second TAP (TAP_HOST: we own its fd; the kernel's address lives on
 impairs what flows between them the way netem does on an egress queue: every frame is
 delayed by DELAY ms, except that REORDER% of them skip the delay (netem's reordering), LOSS%
 are dropped, DUP% are sent twice, and CORRUPT% get one random bit flipped anywhere in the
-frame. Runs inside the test's namespace until SIGTERM, then prints its counters.
+frame. Optionally CE% of the ECN-capable IPv4 frames get Congestion Experienced instead (as
+an AQM marking rather than dropping them, RFC 3168 5; this kernel has no marking qdisc).
+Runs inside the test's namespace until SIGTERM, then prints its counters.
 
-usage: netem_tap.py TAP_STACK TAP_HOST SEED DIRS LOSS REORDER DUP CORRUPT DELAY_MS
+usage: netem_tap.py TAP_STACK TAP_HOST SEED DIRS LOSS REORDER DUP CORRUPT DELAY_MS [CE]
 DIRS: "host" impairs host->stack frames only (netem on the host side of the TAP, egress);
 "both" impairs both directions.
 """
@@ -37,12 +39,31 @@ def open_tap(name):
     return fd
 
 
+def mark_ce(frame):
+    """The frame with its IPv4 ECN field set to CE (checksum fixed), if it is ECT(0) or
+    ECT(1); else None."""
+    if len(frame) < 34 or frame[12:14] != b"\x08\x00" or frame[14] >> 4 != 4:
+        return None
+    ihl = (frame[14] & 15) * 4
+    if ihl < 20 or len(frame) < 14 + ihl or frame[15] & 3 not in (1, 2):
+        return None
+    b = bytearray(frame)
+    b[15] |= 3
+    b[24:26] = b"\x00\x00"
+    total = sum(struct.unpack("!%dH" % (ihl // 2), bytes(b[14 : 14 + ihl])))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    b[24:26] = struct.pack("!H", ~total & 0xFFFF)
+    return bytes(b)
+
+
 def main():
-    if len(sys.argv) != 10:
+    if len(sys.argv) not in (10, 11):
         sys.exit(__doc__)
     tap_stack, tap_host, seed, dirs = sys.argv[1:5]
     loss, reorder, dup, corrupt = (float(x) / 100.0 for x in sys.argv[5:9])
     delay = float(sys.argv[9]) / 1000.0
+    ce = float(sys.argv[10]) / 100.0 if len(sys.argv) == 11 else 0.0
     rng = random.Random(int(seed))
 
     host_fd = open_tap(tap_host)
@@ -54,7 +75,7 @@ def main():
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     signal.signal(signal.SIGINT, lambda *_: stop.append(1))
-    stats = {k: 0 for k in ("to_stack", "to_host", "lost", "dup", "corrupt", "reordered")}
+    stats = {k: 0 for k in ("to_stack", "to_host", "lost", "dup", "corrupt", "reordered", "ce")}
     queue = []  # (due, seq, direction, frame)
     seq = [0]
 
@@ -75,6 +96,11 @@ def main():
         if rng.random() < loss:
             stats["lost"] += 1
             return
+        if ce and rng.random() < ce:
+            marked = mark_ce(frame)
+            if marked:
+                frame = marked
+                stats["ce"] += 1
         copies = 2 if rng.random() < dup else 1
         stats["dup"] += copies - 1
         for _ in range(copies):

@@ -11,13 +11,6 @@ t_require_cmd ip nc.openbsd socat python3 dnsmasq nft ping ss sha256sum
 
 KNC=nc.openbsd # the kernel's peer: OpenBSD netcat as Debian ships it
 
-# listening NS PORT [PROTO]: the kernel has a listener (or bound UDP socket) on PORT in NS.
-listening() {
-	local flags=-Htln
-	[[ "${3:-tcp}" == udp ]] && flags=-Huln
-	[[ -n "$(ip netns exec "$1" ss "$flags" "sport = :$2")" ]]
-}
-
 # kernel_bg NAME SHELL-COMMAND: run a shell command in $ns in the background (stdout and
 # stderr in $T_TMP/NAME.log); sets BG_PID.
 kernel_bg() {

@@ -14,10 +14,6 @@ KNC=nc.openbsd
 BIG=$((100 * 1048576)) # bytes each way for the bulk cases
 PCAP_BYTES=$((4 * 1048576))
 
-listening() { # NS PORT
-	[[ -n "$(ip netns exec "$1" ss -Htln "sport = :$2")" ]]
-}
-
 sha() { sha256sum <"$1" | cut -d' ' -f1; }
 
 random_file() { # PATH BYTES
