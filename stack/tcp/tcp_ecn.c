@@ -65,9 +65,13 @@ uint8_t
 tcp_ecn_flags_out(struct tcb *t, uint8_t flags, uint32_t seq, uint32_t len)
 {
         if (flags & TCP_SYN) {
-                if (!(flags & TCP_ACK))
-                        return t->ecn_want ? TCP_ECE | TCP_CWR : 0;
-                return t->ecn_ok ? TCP_ECE : 0;
+                if (flags & TCP_ACK)
+                        return t->ecn_ok ? TCP_ECE : 0;
+                /* 6.1.1.1: an ECN-setup SYN that went unanswered may have met a middlebox
+                 * that drops them: resend it as a plain SYN, and use no ECN (as Linux). */
+                if (t->rexmt_count > 0)
+                        t->ecn_want = false;
+                return t->ecn_want ? TCP_ECE | TCP_CWR : 0;
         }
         if (!t->ecn_ok || (flags & TCP_RST))
                 return 0;

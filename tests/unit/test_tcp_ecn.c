@@ -91,6 +91,36 @@ rfc3168_6_1_1_no_ecn_unless_the_syn_ack_agrees(void)
         tcpfx_fini(&fx);
 }
 
+/* 6.1.1.1: an unanswered ECN-setup SYN is resent as a plain SYN (a middlebox may drop the
+ * former), and an ECN-setup SYN,ACK to it then does not turn ECN on. */
+static void
+rfc3168_6_1_1_1_unanswered_ecn_syn_resent_without_ecn(void)
+{
+        struct tcpfx fx;
+        struct tcpfx_seg g;
+        struct sock_addr peer = {.ip = TCPFX_PEER, .port = 0};
+
+        tcpfx_init(&fx);
+        peer.port = fx.pport;
+        fx.sd = sock_open(fx.s, SOCK_TYPE_TCP);
+        CU_ASSERT_EQUAL(sock_setopt(fx.s, fx.sd, SOCK_OPT_ECN, 1), 0);
+        CU_ASSERT_EQUAL(sock_connect(fx.s, fx.sd, &peer), 0);
+        tcpfx_poll(&fx);
+        CU_ASSERT_FATAL(tcpfx_take(&fx, &g));
+        CU_ASSERT_EQUAL(g.h.flags, TCP_SYN | TCP_ECE | TCP_CWR);
+        tcpfx_advance(&fx, 1000000);
+        CU_ASSERT_FATAL(tcpfx_take(&fx, &g));
+        CU_ASSERT_EQUAL(g.h.flags, TCP_SYN);
+        fx.lport = g.h.sport;
+        fx.iss = g.h.seq;
+        fx.pack = g.h.seq + 1;
+        fx.pseq = TCPFX_PEER_ISS;
+        tcpfx_send(&fx, TCP_SYN | TCP_ACK | TCP_ECE, fx.pseq, fx.pack, NULL, 0, &fx.syn_opts);
+        fx.pseq++;
+        CU_ASSERT(!ecn_agreed(&fx));
+        tcpfx_fini(&fx);
+}
+
 /* 6.1.1: a listener that accepts ECN answers an ECN-setup SYN with ECE (not CWR); one that
  * does not, or a SYN with ECE alone, gets a plain SYN,ACK. */
 static void
@@ -191,6 +221,8 @@ suite_tcp_ecn(void)
                     rfc3168_6_1_1_ecn_setup_and_ect_on_new_data_only);
         CU_add_test(su, "rfc3168_6_1_1_no_ecn_unless_the_syn_ack_agrees",
                     rfc3168_6_1_1_no_ecn_unless_the_syn_ack_agrees);
+        CU_add_test(su, "rfc3168_6_1_1_1_unanswered_ecn_syn_resent_without_ecn",
+                    rfc3168_6_1_1_1_unanswered_ecn_syn_resent_without_ecn);
         CU_add_test(su, "rfc3168_6_1_1_listener_answers_ecn_setup_syn",
                     rfc3168_6_1_1_listener_answers_ecn_setup_syn);
         CU_add_test(su, "rfc3168_6_1_3_ce_echoed_with_ece_until_cwr",
