@@ -57,6 +57,20 @@ static const char common_usage[] =
     "  --ecn             TCP asks for ECN when connecting and accepts it when listening\n"
     "  -h, --help        this help\n";
 
+int
+app_parse_long(const char *arg, long lo, long hi, long *out)
+{
+        char *end;
+        long v;
+
+        errno = 0;
+        v = strtol(arg, &end, 10);
+        if (errno || *end || end == arg || v < lo || v > hi)
+                return -1;
+        *out = v;
+        return 0;
+}
+
 void
 app_die_usage(struct app *a, const char *usage, const char *fmt, ...)
 {
@@ -135,7 +149,6 @@ static int
 parse_common(struct app *a, int opt, const char *arg, const char *usage)
 {
         long v;
-        char *end;
 
         switch (opt) {
         case OPT_IFACE:
@@ -163,9 +176,7 @@ parse_common(struct app *a, int opt, const char *arg, const char *usage)
                                       "bad --mac '%s': expected a unicast xx:xx:xx:xx:xx:xx", arg);
                 return 1;
         case OPT_MTU:
-                errno = 0;
-                v = strtol(arg, &end, 10);
-                if (errno || *end || end == arg || v < 68 || v > 65535)
+                if (app_parse_long(arg, 68, 65535, &v) < 0)
                         app_die_usage(a, usage, "bad --mtu '%s': expected 68..65535", arg);
                 a->o.mtu = (uint16_t)v;
                 return 1;

@@ -52,6 +52,8 @@ int app_wait(struct app *a, int fd, short events, int max_ms);
 /* The same, but only the input half of stack_poll: the caller serves its sockets and then
  * calls stack_poll_output, so ACKs for what it read carry the window it opened. */
 int app_wait_input(struct app *a, int fd, short events, int max_ms);
+/* Parse a whole decimal number in [lo, hi] into *out; 0 on success, -1 otherwise. */
+int app_parse_long(const char *arg, long lo, long hi, long *out);
 /* Parse "a.b.c.d" into host order; 0 on success. */
 int app_parse_ipv4(const char *str, uint32_t *out);
 void app_format_ipv4(uint32_t a, char out[16]);

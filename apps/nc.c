@@ -44,20 +44,6 @@ struct nc {
 };
 
 static int
-parse_long(const char *arg, long lo, long hi, long *out)
-{
-        char *end;
-        long v;
-
-        errno = 0;
-        v = strtol(arg, &end, 10);
-        if (errno || *end || end == arg || v < lo || v > hi)
-                return -1;
-        *out = v;
-        return 0;
-}
-
-static int
 on_opt(void *ctx, int opt, const char *arg)
 {
         struct nc *n = ctx;
@@ -88,11 +74,11 @@ on_opt(void *ctx, int opt, const char *arg)
         case '4':
                 return 0; /* FIN on EOF is always on; IPv4 is all we speak */
         case 'p':
-                return parse_long(arg, 1, 65535, &n->src_port);
+                return app_parse_long(arg, 1, 65535, &n->src_port);
         case 'w':
-                return parse_long(arg, 1, 86400, &n->wait_s);
+                return app_parse_long(arg, 1, 86400, &n->wait_s);
         case OPT_LINGER:
-                return parse_long(arg, 0, 240, &n->linger_s);
+                return app_parse_long(arg, 0, 240, &n->linger_s);
         }
         return -1;
 }
@@ -330,7 +316,7 @@ parse_args(struct nc *n, int argc, char **argv)
         long port;
 
         if (n->listen) {
-                if (left == 1 && parse_long(argv[idx], 1, 65535, &port) == 0)
+                if (left == 1 && app_parse_long(argv[idx], 1, 65535, &port) == 0)
                         n->src_port = port;
                 else if (left != 0 || !n->src_port)
                         app_die_usage(&n->a, usage, "listen mode needs a PORT");
@@ -338,7 +324,7 @@ parse_args(struct nc *n, int argc, char **argv)
         }
         if (left != 2)
                 app_die_usage(&n->a, usage, "expected HOST and PORT");
-        if (parse_long(argv[idx + 1], 1, 65535, &port) < 0)
+        if (app_parse_long(argv[idx + 1], 1, 65535, &port) < 0)
                 app_die_usage(&n->a, usage, "bad PORT '%s': expected 1..65535", argv[idx + 1]);
         n->host = argv[idx];
         n->port = (uint16_t)port;

@@ -48,23 +48,9 @@ struct stackd {
 };
 
 static int
-parse_range(const char *arg, long lo, long hi, long *out)
-{
-        char *end;
-        long v;
-
-        errno = 0;
-        v = strtol(arg, &end, 10);
-        if (errno || *end || end == arg || v < lo || v > hi)
-                return -1;
-        *out = v;
-        return 0;
-}
-
-static int
 parse_port(const char *arg, long *out)
 {
-        return parse_range(arg, 1, 65535, out);
+        return app_parse_long(arg, 1, 65535, out);
 }
 
 static int
@@ -83,9 +69,9 @@ on_opt(void *ctx, int opt, const char *arg)
         case OPT_HTTP_PORT:
                 return parse_port(arg, &d->port[SVC_HTTP]);
         case OPT_MAX_CONNS:
-                return parse_range(arg, 1, 10000000, &d->max_conns);
+                return app_parse_long(arg, 1, 10000000, &d->max_conns);
         case OPT_SOCKBUF:
-                return parse_range(arg, 4096, 16 << 20, &d->sockbuf);
+                return app_parse_long(arg, 4096, 16 << 20, &d->sockbuf);
         case OPT_HTTP:
                 if (stat(arg, &st) < 0 || !S_ISDIR(st.st_mode)) {
                         fprintf(stderr, "stackd: --http '%s' is not a directory\n", arg);
