@@ -76,8 +76,9 @@ tcp_ecn_flags_out(struct tcb *t, uint8_t flags, uint32_t seq, uint32_t len)
         if (!t->ecn_ok || (flags & TCP_RST))
                 return 0;
         flags = t->ece_pending && (flags & TCP_ACK) ? TCP_ECE : 0;
-        /* 6.1.2: CWR on the first new data packet after the reduction (not a resend, 6.1.5). */
-        if (t->cwr_pending && len > 0 && seq == t->snd_max) {
+        /* 6.1.2: CWR on the first new data packet after the reduction (not a resend, 6.1.5,
+         * nor a probe of a zero window, 6.1.6). */
+        if (t->cwr_pending && len > 0 && seq == t->snd_max && t->snd_wnd > 0) {
                 t->cwr_pending = false;
                 flags |= TCP_CWR;
         }
@@ -87,8 +88,10 @@ tcp_ecn_flags_out(struct tcb *t, uint8_t flags, uint32_t seq, uint32_t len)
 uint8_t
 tcp_ecn_ect(const struct tcb *t, uint8_t flags, uint32_t seq, uint32_t len)
 {
-        /* 6.1.1-6.1.5: ECT only on new data; never on a SYN, a pure ACK or a resend. */
-        if (!t->ecn_ok || len == 0 || (flags & (TCP_SYN | TCP_RST)) || seq_lt(seq, t->snd_max))
+        /* 6.1.1-6.1.6: ECT only on new data; never on a SYN, a pure ACK, a resend or a probe
+         * of a zero window (its loss would go unnoticed). */
+        if (!t->ecn_ok || len == 0 || (flags & (TCP_SYN | TCP_RST)) || seq_lt(seq, t->snd_max) ||
+            t->snd_wnd == 0)
                 return 0;
         return IP_ECN_ECT0;
 }

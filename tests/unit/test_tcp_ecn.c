@@ -75,6 +75,30 @@ rfc3168_6_1_1_ecn_setup_and_ect_on_new_data_only(void)
         tcpfx_fini(&fx);
 }
 
+/* 6.1.6: a probe of a zero window carries neither ECT nor CWR (its loss would go unseen). */
+static void
+rfc3168_6_1_6_zero_window_probe_not_ect(void)
+{
+        struct tcpfx fx;
+        struct tcpfx_seg g;
+        struct tcb *t;
+
+        tcpfx_init(&fx);
+        ecn_active(&fx, TCP_ECE);
+        t = tcpfx_tcb(&fx);
+        fx.pwnd = 0;
+        tcpfx_send(&fx, TCP_ACK, fx.pseq, fx.pack, NULL, 0, NULL); /* the window closes */
+        t->cwr_pending = true;                                     /* as after an ECE */
+        CU_ASSERT_EQUAL(sock_send(fx.s, fx.sd, "hello", 5), 5);
+        CU_ASSERT_EQUAL(tcpfx_pending(&fx), 0);
+        tcpfx_advance(&fx, 1000000); /* the persist timer: a one-octet probe */
+        CU_ASSERT_FATAL(tcpfx_take(&fx, &g));
+        CU_ASSERT_EQUAL(g.len, 1);
+        CU_ASSERT_EQUAL(g.ip.tos & 3u, 0);
+        CU_ASSERT_EQUAL(g.h.flags & TCP_CWR, 0);
+        tcpfx_fini(&fx);
+}
+
 /* 6.1.1: a SYN,ACK without ECE (a peer that does not do ECN) means no ECN at all. */
 static void
 rfc3168_6_1_1_no_ecn_unless_the_syn_ack_agrees(void)
@@ -219,6 +243,8 @@ suite_tcp_ecn(void)
 
         CU_add_test(su, "rfc3168_6_1_1_ecn_setup_and_ect_on_new_data_only",
                     rfc3168_6_1_1_ecn_setup_and_ect_on_new_data_only);
+        CU_add_test(su, "rfc3168_6_1_6_zero_window_probe_not_ect",
+                    rfc3168_6_1_6_zero_window_probe_not_ect);
         CU_add_test(su, "rfc3168_6_1_1_no_ecn_unless_the_syn_ack_agrees",
                     rfc3168_6_1_1_no_ecn_unless_the_syn_ack_agrees);
         CU_add_test(su, "rfc3168_6_1_1_1_unanswered_ecn_syn_resent_without_ecn",
