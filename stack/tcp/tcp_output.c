@@ -103,8 +103,7 @@ tcp_emit(struct stack *s, struct tcb *t, const struct tcp_hdr *h, uint32_t len, 
                              .dst = t->raddr,
                              .proto = IPV4_PROTO_TCP,
                              .ttl = t->ttl,
-                             .tos =
-                                 (uint8_t)((t->tos & ~3u) | tcp_ecn_ect(t, h->flags, h->seq, len))};
+                             .tos = (uint8_t)(t->tos | tcp_ecn_ect(t, h->flags, h->seq, len))};
         uint32_t off = h->seq - tcb_snd_seq0(t), sum = 0;
         uint8_t *b;
 

@@ -80,7 +80,8 @@ tcp_user_setopt(struct stack *s, struct sock *so, enum sock_opt opt, int value)
         case SOCK_OPT_TOS:
                 if (value < 0 || value > 255)
                         return -EINVAL;
-                t->tos = (uint8_t)value;
+                /* The two ECN bits belong to TCP (RFC 3168 5, 6.1; Linux masks them too). */
+                t->tos = (uint8_t)(value & ~3);
                 return 0;
         case SOCK_OPT_R2_MS:
                 if (value <= 0)

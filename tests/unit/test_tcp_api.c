@@ -213,6 +213,10 @@ rfc9293_must48_must49_ttl_and_diffserv_per_socket(void)
         CU_ASSERT_EQUAL(g.ip.ttl, 7);
         CU_ASSERT_EQUAL(g.ip.tos, 0xb8);
         CU_ASSERT_FALSE(g.h.opts.has_mss); /* MUST-65: MSS only in SYNs */
+        /* RFC 3168 5: the ECN field is TCP's, not the application's. */
+        CU_ASSERT_EQUAL(sock_setopt(fx.s, fx.sd, SOCK_OPT_TOS, 0xb9), 0);
+        CU_ASSERT_EQUAL(sock_getopt(fx.s, fx.sd, SOCK_OPT_TOS, &v), 0);
+        CU_ASSERT_EQUAL(v, 0xb8);
         tcpfx_fini(&fx);
 }
 
