@@ -262,8 +262,9 @@ tcp_ack_update(struct stack *s, struct tcb *t, const struct tcp_seg *g)
 {
         uint32_t ack = g->h.ack;
         uint32_t wnd = (uint32_t)g->h.wnd << t->snd_wscale;
+        bool advances = seq_gt(ack, t->snd_una);
 
-        if (seq_gt(ack, t->snd_una)) {
+        if (advances) {
                 tcp_ack_new(s, t, g);
                 tcp_ecn_ack_in(t, g); /* after cwnd grew for it: ECE takes that back too */
         } else if (ack == t->snd_una && g->len == 0 && !(g->flags & (TCP_SYN | TCP_FIN)) &&
@@ -275,8 +276,11 @@ tcp_ack_update(struct stack *s, struct tcb *t, const struct tcp_seg *g)
                 if (wnd == t->snd_wnd || news)
                         tcp_cc_dupack(s, t);
         }
-        /* Window update: only from a newer segment (SND.WL1/WL2 rule). */
-        if (seq_lt(t->snd_wl1, g->seq) || (t->snd_wl1 == g->seq && seq_leq(t->snd_wl2, ack))) {
+        /* Window update: only from a newer segment (SND.WL1/WL2 rule), or from one whose ACK
+         * advanced SND.UNA, which cannot be old: an out-of-order segment from ahead in the
+         * stream must not freeze the window for the peer's pure ACKs (Linux does the same). */
+        if (advances || seq_lt(t->snd_wl1, g->seq) ||
+            (t->snd_wl1 == g->seq && seq_leq(t->snd_wl2, ack))) {
                 t->snd_wnd = wnd;
                 t->snd_wl1 = g->seq;
                 t->snd_wl2 = ack;

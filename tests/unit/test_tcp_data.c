@@ -192,6 +192,35 @@ rfc9293_must37_zero_window_probe_answered_by_receiver(void)
         tcpfx_fini(&fx);
 }
 
+/* RFC 9293 3.10.7.4 fifth step: SND.WL1/WL2 keep old segments from updating the window. An
+ * acceptable out-of-order segment from ahead in the stream sets WL1 past the peer's pure
+ * ACKs, which then could never update it; an ACK that advances SND.UNA is never old, so its
+ * window counts (as Linux, tcp_may_update_window). Else a closed window learned from that
+ * segment held us to one-octet probes for hours (a fuzz finding). */
+static void
+rfc9293_3_10_7_4_ack_advancing_snd_una_updates_the_window(void)
+{
+        struct tcpfx fx;
+        struct tcpfx_seg g;
+        struct tcb *t;
+
+        tcpfx_init(&fx);
+        t = tcpfx_open(&fx, TCP_ESTABLISHED);
+        CU_ASSERT_EQUAL(sock_send(fx.s, fx.sd, "abc", 3), 3);
+        CU_ASSERT_EQUAL(tcpfx_drain(&fx), 1);
+        fx.pwnd = 0; /* out of order, from ahead, closing the window */
+        tcpfx_send(&fx, TCP_ACK | TCP_PSH, fx.pseq + 10, fx.iss + 1, "zz", 2, NULL);
+        tcpfx_drain(&fx); /* our duplicate ACK */
+        CU_ASSERT_EQUAL(t->snd_wnd, 0);
+        fx.pwnd = 65535; /* the peer's real ACK: older SEG.SEQ, but it acknowledges "abc" */
+        tcpfx_send(&fx, TCP_ACK, fx.pseq, fx.iss + 4, NULL, 0, NULL);
+        CU_ASSERT_EQUAL(t->snd_wnd, 65535);
+        CU_ASSERT_EQUAL(sock_send(fx.s, fx.sd, "more data", 9), 9);
+        CU_ASSERT_FATAL(tcpfx_take(&fx, &g));
+        CU_ASSERT_EQUAL(g.len, 9); /* not a one-octet window probe */
+        tcpfx_fini(&fx);
+}
+
 static void
 rfc9293_must17_nagle_and_nodelay(void)
 {
@@ -372,6 +401,8 @@ suite_tcp_data(void)
                     rfc9293_must36_must37_zero_window_probes_keep_connection);
         CU_add_test(su, "rfc9293_must37_zero_window_probe_answered_by_receiver",
                     rfc9293_must37_zero_window_probe_answered_by_receiver);
+        CU_add_test(su, "rfc9293_3_10_7_4_ack_advancing_snd_una_updates_the_window",
+                    rfc9293_3_10_7_4_ack_advancing_snd_una_updates_the_window);
         CU_add_test(su, "rfc9293_must17_nagle_and_nodelay", rfc9293_must17_nagle_and_nodelay);
         CU_add_test(su, "rfc9293_must39_receiver_sws_no_tiny_window_updates",
                     rfc9293_must39_receiver_sws_no_tiny_window_updates);
