@@ -27,14 +27,33 @@ ring_free(struct ring *r)
         r->cap = r->head = r->len = 0;
 }
 
+/* n bytes at absolute position at (mod cap) lie in at most two pieces: *first bytes from
+ * the returned offset, the rest from the start of the buffer. */
+static size_t
+ring_split(const struct ring *r, size_t at, size_t n, size_t *first)
+{
+        size_t pos = at % r->cap;
+
+        *first = r->cap - pos < n ? r->cap - pos : n;
+        return pos;
+}
+
+/* How many of n bytes from offset off (from the head) the ring holds. */
+static size_t
+ring_held_from(const struct ring *r, size_t off, size_t n)
+{
+        if (off >= r->len)
+                return 0;
+        return n < r->len - off ? n : r->len - off;
+}
+
 /* Copy n bytes into the ring starting at absolute position pos (mod cap). */
 static void
 ring_put(struct ring *r, size_t pos, const uint8_t *src, size_t n)
 {
         size_t first;
 
-        pos %= r->cap;
-        first = r->cap - pos < n ? r->cap - pos : n;
+        pos = ring_split(r, pos, n, &first);
         memcpy(r->buf + pos, src, first);
         memcpy(r->buf, src + first, n - first);
 }
@@ -74,8 +93,7 @@ ring_free_pieces(const struct ring *r, size_t max, uint8_t *piece[2], size_t len
 
         if (r->cap == 0 || n == 0)
                 return 0;
-        pos = (r->head + r->len) % r->cap;
-        first = r->cap - pos < n ? r->cap - pos : n;
+        pos = ring_split(r, r->head + r->len, n, &first);
         piece[0] = r->buf + pos;
         len[0] = first;
         piece[1] = r->buf;
@@ -88,12 +106,10 @@ ring_peek(const struct ring *r, size_t off, void *dst, size_t n)
 {
         size_t pos, first;
 
-        if (off >= r->len)
+        n = ring_held_from(r, off, n);
+        if (n == 0)
                 return 0;
-        if (n > r->len - off)
-                n = r->len - off;
-        pos = (r->head + off) % r->cap;
-        first = r->cap - pos < n ? r->cap - pos : n;
+        pos = ring_split(r, r->head + off, n, &first);
         memcpy(dst, r->buf + pos, first);
         memcpy((uint8_t *)dst + first, r->buf, n - first);
         return n;
@@ -106,12 +122,10 @@ ring_peek_csum(const struct ring *r, size_t off, void *dst, size_t n, size_t *co
         uint32_t sum, rest;
 
         *copied = 0;
-        if (off >= r->len)
+        n = ring_held_from(r, off, n);
+        if (n == 0)
                 return 0;
-        if (n > r->len - off)
-                n = r->len - off;
-        pos = (r->head + off) % r->cap;
-        first = r->cap - pos < n ? r->cap - pos : n;
+        pos = ring_split(r, r->head + off, n, &first);
         sum = csum_copy(dst, r->buf + pos, first, 0);
         *copied = n;
         if (first == n)
