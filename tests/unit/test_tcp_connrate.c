@@ -46,28 +46,46 @@ rfc9293_3_8_6_2_2_no_bare_update_after_the_handshake(void)
         tcpfx_fini(&fx);
 }
 
+static void
+read_request(struct tcpfx *fx, int sd)
+{
+        char buf[64];
+
+        CU_ASSERT_EQUAL(sock_recv(fx->s, sd, buf, sizeof(buf)), (ssize_t)strlen(REQ));
+}
+
+/* The server writes its reply (then stackd's output half runs): one segment carrying the
+ * reply and the ACK of everything the peer sent, and nothing else. */
+static void
+reply_carries_the_ack(struct tcpfx *fx, int sd)
+{
+        static char reply[REPLY_LEN];
+        struct tcpfx_seg g;
+
+        memset(reply, 'x', sizeof(reply));
+        CU_ASSERT_EQUAL(sock_send(fx->s, sd, reply, sizeof(reply)), REPLY_LEN);
+        stack_poll_output(fx->s);
+        CU_ASSERT_FATAL(tcpfx_take(fx, &g));
+        CU_ASSERT_EQUAL(g.len, REPLY_LEN);
+        CU_ASSERT(g.h.flags & TCP_ACK);
+        CU_ASSERT_EQUAL(g.h.ack, fx->pseq);
+        CU_ASSERT_EQUAL(tcpfx_pending(fx), 0);
+}
+
 /* RFC 9293 3.8.6.3: the request's ACK may be delayed (MUST-40: under 0.5 s), so the reply
  * the server writes at once carries it; no bare ACK goes before the reply. */
 static void
 rfc9293_3_8_6_3_reply_carries_the_request_ack(void)
 {
         struct tcpfx fx;
-        struct tcpfx_seg g;
-        char buf[64], reply[REPLY_LEN];
         int sd;
 
         tcpfx_init(&fx);
         sd = accept_scaled(&fx);
         tcpfx_send_next(&fx, TCP_ACK | TCP_PSH, REQ, strlen(REQ));
         CU_ASSERT_EQUAL(tcpfx_pending(&fx), 0);
-        CU_ASSERT_EQUAL(sock_recv(fx.s, sd, buf, sizeof(buf)), (ssize_t)strlen(REQ));
-        memset(reply, 'x', sizeof(reply));
-        CU_ASSERT_EQUAL(sock_send(fx.s, sd, reply, sizeof(reply)), REPLY_LEN);
-        CU_ASSERT_FATAL(tcpfx_take(&fx, &g));
-        CU_ASSERT_EQUAL(g.len, REPLY_LEN);
-        CU_ASSERT(g.h.flags & TCP_ACK);
-        CU_ASSERT_EQUAL(g.h.ack, fx.pseq);
-        CU_ASSERT_EQUAL(tcpfx_pending(&fx), 0);
+        read_request(&fx, sd);
+        reply_carries_the_ack(&fx, sd);
         /* Nothing is owed any more: the delayed-ACK timer sends nothing later. */
         tcpfx_advance(&fx, 500000);
         CU_ASSERT_EQUAL(tcpfx_pending(&fx), 0);
@@ -82,23 +100,15 @@ static void
 rfc9293_3_10_7_4_ack_of_fin_rides_on_the_reply(void)
 {
         struct tcpfx fx;
-        struct tcpfx_seg g;
-        char buf[64], reply[REPLY_LEN];
         int sd;
 
         tcpfx_init(&fx);
         sd = accept_scaled(&fx);
         fx.input_only = true;
         tcpfx_send_next(&fx, TCP_ACK | TCP_PSH | TCP_FIN, REQ, strlen(REQ));
-        CU_ASSERT_EQUAL(sock_recv(fx.s, sd, buf, sizeof(buf)), (ssize_t)strlen(REQ));
+        read_request(&fx, sd);
         CU_ASSERT_EQUAL(tcpfx_pending(&fx), 0);
-        memset(reply, 'x', sizeof(reply));
-        CU_ASSERT_EQUAL(sock_send(fx.s, sd, reply, sizeof(reply)), REPLY_LEN);
-        stack_poll_output(fx.s);
-        CU_ASSERT_FATAL(tcpfx_take(&fx, &g));
-        CU_ASSERT_EQUAL(g.len, REPLY_LEN);
-        CU_ASSERT_EQUAL(g.h.ack, fx.pseq); /* the FIN included */
-        CU_ASSERT_EQUAL(tcpfx_pending(&fx), 0);
+        reply_carries_the_ack(&fx, sd); /* fx.pseq counts the FIN */
         fx.input_only = false;
         tcpfx_fini(&fx);
 }
