@@ -35,6 +35,31 @@ sv_advance(struct simnet *net)
                 net->clock.now_us = next;
 }
 
+/* B serves kind on port; A's client socket is connecting to it. */
+static struct services *
+sv_setup(struct simnet *net, enum svc_kind kind, uint16_t port, int *cli)
+{
+        struct sock_addr to = {.ip = SIMNET_ADDR_B, .port = port};
+        struct services *sv;
+
+        CU_ASSERT_PTR_NOT_NULL_FATAL(net);
+        sv = services_create(net->b, NULL, 0, 0);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(sv);
+        CU_ASSERT_EQUAL_FATAL(services_add(sv, kind, port), 0);
+        *cli = sock_open(net->a, SOCK_TYPE_TCP);
+        CU_ASSERT_EQUAL_FATAL(sock_connect(net->a, *cli, &to), 0);
+        return sv;
+}
+
+static void
+sv_teardown(struct simnet *net, struct services *sv, int cli)
+{
+        sock_close(net->a, cli);
+        simnet_run_for(net, 1000000);
+        services_destroy(sv);
+        simnet_destroy(net);
+}
+
 /* RFC 863: discard throws away everything it receives. After the service drained a batch,
  * the socket's only change is that it is no longer readable: nothing for the service to do,
  * so the loop may sleep; and all the data is taken, up to the end of the stream. */
@@ -43,7 +68,6 @@ rfc863_discard_drained_connection_not_served_again(void)
 {
         static char chunk[16384];
         struct simnet *net = simnet_create_seed(0);
-        struct sock_addr b9 = {.ip = SIMNET_ADDR_B, .port = 9};
         struct services *sv;
         size_t sent = 0;
         int cli, rounds = 0, extra = 0;
@@ -51,12 +75,7 @@ rfc863_discard_drained_connection_not_served_again(void)
         char buf[8];
         ssize_t r = -1;
 
-        CU_ASSERT_PTR_NOT_NULL_FATAL(net);
-        sv = services_create(net->b, NULL, 0, 0);
-        CU_ASSERT_PTR_NOT_NULL_FATAL(sv);
-        CU_ASSERT_EQUAL_FATAL(services_add(sv, SVC_DISCARD, 9), 0);
-        cli = sock_open(net->a, SOCK_TYPE_TCP);
-        CU_ASSERT_EQUAL_FATAL(sock_connect(net->a, cli, &b9), 0);
+        sv = sv_setup(net, SVC_DISCARD, 9, &cli);
         memset(chunk, 'x', sizeof(chunk));
         while (rounds++ < SV_MAX_ROUNDS) {
                 ssize_t w;
@@ -80,10 +99,7 @@ rfc863_discard_drained_connection_not_served_again(void)
         CU_ASSERT_EQUAL(sent, SV_TOTAL);
         CU_ASSERT_EQUAL(r, 0);
         CU_ASSERT_EQUAL(extra, 0);
-        sock_close(net->a, cli);
-        simnet_run_for(net, 1000000);
-        services_destroy(sv);
-        simnet_destroy(net);
+        sv_teardown(net, sv, cli);
 }
 
 /* RFC 862 echo, to a client that sends its last bytes and its FIN together (end of input):
@@ -94,19 +110,13 @@ static void
 rfc862_echo_reply_ack_and_fin_in_one_segment(void)
 {
         struct simnet *net = simnet_create_seed(0);
-        struct sock_addr b7 = {.ip = SIMNET_ADDR_B, .port = 7};
         struct services *sv;
         char buf[16];
         ssize_t r = -1;
         uint64_t tx0;
         int cli, rounds = 0;
 
-        CU_ASSERT_PTR_NOT_NULL_FATAL(net);
-        sv = services_create(net->b, NULL, 0, 0);
-        CU_ASSERT_PTR_NOT_NULL_FATAL(sv);
-        CU_ASSERT_EQUAL_FATAL(services_add(sv, SVC_ECHO, 7), 0);
-        cli = sock_open(net->a, SOCK_TYPE_TCP);
-        CU_ASSERT_EQUAL_FATAL(sock_connect(net->a, cli, &b7), 0);
+        sv = sv_setup(net, SVC_ECHO, 7, &cli);
         while (!(sock_events(net->a, cli) & SOCK_WRITABLE) && rounds++ < SV_MAX_ROUNDS) {
                 sv_round(net, sv);
                 sv_advance(net);
@@ -124,10 +134,7 @@ rfc862_echo_reply_ack_and_fin_in_one_segment(void)
         }
         CU_ASSERT_EQUAL(r, 0);
         CU_ASSERT_EQUAL(stack_counter_get(net->b, "tcp.tx") - tx0, 1);
-        sock_close(net->a, cli);
-        simnet_run_for(net, 1000000);
-        services_destroy(sv);
-        simnet_destroy(net);
+        sv_teardown(net, sv, cli);
 }
 
 void
