@@ -321,14 +321,16 @@ tcp_fin_state(const struct tcb *t)
  * at most Eff.snd.MSS less its options (room). A link with TSO4 cuts a super-frame into
  * room-byte segments and copies our header, options included, onto each, so a super-frame
  * may carry as many whole rooms as fit in one IPv4 datagram and one packet buffer. Urgent
- * data keeps single segments: the pointer is relative to each segment's own SEG.SEQ. */
+ * data keeps single segments: the pointer is relative to each segment's own SEG.SEQ; so
+ * does a pending CWR, which goes on one plain segment only (RFC 3168 6.1.2). */
 static uint32_t
 tcp_seg_max(const struct stack *s, const struct tcb *t, uint32_t room, unsigned caps)
 {
         size_t lim = IPV4_MAX_LEN - IPV4_HDR_LEN - TCP_MAX_HDR_LEN;
         size_t buf = s->pool.buf_size - PKT_HEADROOM - TCP_MAX_HDR_LEN;
 
-        if ((caps & (LINK_TX_TSO4 | LINK_TX_CSUM)) != (LINK_TX_TSO4 | LINK_TX_CSUM) || t->snd_urg)
+        if ((caps & (LINK_TX_TSO4 | LINK_TX_CSUM)) != (LINK_TX_TSO4 | LINK_TX_CSUM) || t->snd_urg ||
+            t->cwr_pending)
                 return room;
         if (buf < lim)
                 lim = buf;
@@ -376,8 +378,6 @@ tcp_output_data(struct stack *s, struct tcb *t, bool force)
         if (flight == 0 && avail > 0)
                 tcp_cc_idle_restart(s, t);
         len = tcp_data_len(t, avail, flight, room, tcp_seg_max(s, t, room, caps), force);
-        if (t->cwr_pending && len > room)
-                len = room; /* RFC 3168 6.1.2: CWR goes on one plain segment, never a TSO one */
         fin = t->fin_queued && !t->fin_acked && fin_state && t->snd_nxt + len == data_end;
 
         if (!len && !fin && !t->ack_now && !tcp_window_update_due(t)) {

@@ -383,6 +383,26 @@ rfc9293_3_8_5_urgent_data_is_not_super_framed(void)
         tso_close(&fx, &l);
 }
 
+/* RFC 3168 6.1.2: the CWR after an ECN reduction goes on one plain segment, not on a
+ * super-frame whose every piece would repeat it; after it, super-frames resume. */
+static void
+rfc3168_6_1_2_cwr_segment_is_not_super_framed(void)
+{
+        static uint8_t data[8 * 1460];
+        struct tcpfx fx;
+        struct tso_link l;
+        struct tcb *t = tso_open(&fx, &l, LINK_TX_CSUM | LINK_TX_TSO4, false);
+
+        t->ecn_ok = true; /* as agreed in the handshake (tests/unit/test_tcp_ecn.c) */
+        t->cwr_pending = true;
+        t->cwnd = 10 * 1460;
+        CU_ASSERT_EQUAL(sock_send(fx.s, fx.sd, data, sizeof(data)), (ssize_t)sizeof(data));
+        CU_ASSERT_FATAL(l.n >= 2);
+        CU_ASSERT_EQUAL(l.f[0].m.gso_size, 0);
+        CU_ASSERT(l.f[1].m.gso_size > 0);
+        tso_close(&fx, &l);
+}
+
 /* RFC 1071 2(B): copying and summing in one pass gives the memcpy and the sum of the two. */
 static void
 rfc1071_csum_copy_matches_copy_then_sum(void)
@@ -464,6 +484,8 @@ suite_tso(void)
                     rfc9293_3_10_4_tso_fin_on_last_piece);
         CU_add_test(s, "virtio_5_1_6_2_csum_only_link_gets_single_segments",
                     virtio_5_1_6_2_csum_only_link_gets_single_segments);
+        CU_add_test(s, "rfc3168_6_1_2_cwr_segment_is_not_super_framed",
+                    rfc3168_6_1_2_cwr_segment_is_not_super_framed);
         CU_add_test(s, "rfc9293_3_8_5_urgent_data_is_not_super_framed",
                     rfc9293_3_8_5_urgent_data_is_not_super_framed);
         CU_add_test(s, "rfc1071_csum_copy_matches_copy_then_sum",
