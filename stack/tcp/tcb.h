@@ -119,7 +119,8 @@ struct tcb {
         struct tcp_range
             sacked[TCP_SACK_SCORE_MAX]; /* RFC 2018 scoreboard of what the peer holds */
         unsigned n_sacked;
-        uint32_t sack_rexmt_nxt; /* next sequence to consider for a SACK-driven resend */
+        uint32_t sack_rexmt_nxt; /* RFC 6675 HighRxt + 1: resent below it this recovery */
+        bool rescue_done;        /* RFC 6675 NextSeg rule (4) used in this recovery */
 
         /* Timers (RFC 9293 3.8). */
         struct timer rexmt, persist, delack, timewait, keepalive;
@@ -390,6 +391,12 @@ void tcp_cc_rto(struct tcb *t);
 /* What congestion control lets be in flight now: cwnd, plus Limited Transmit's allowance
  * for new data on the first two duplicate ACKs (RFC 5681 3.2 (1), RFC 3042). */
 uint32_t tcp_cc_window(const struct tcb *t);
+/* RFC 6675 SetPipe(): octets in the network during SACK recovery; else SND.NXT - SND.UNA. */
+uint32_t tcp_cc_pipe(const struct tcb *t);
+/* RFC 6675 5 (C): in SACK recovery, with cwnd - pipe >= 1 SMSS, resend what NextSeg() rule
+ * (1) picks (a hole deemed lost), or with last_resort, rule (3) or (4) (a hole with SACKed
+ * data above it, the rescue retransmission). True when a segment went out. */
+bool tcp_cc_nextseg_resend(struct stack *s, struct tcb *t, bool last_resort);
 /* RFC 5681 4.1: about to send after more than an RTO without sending data: cwnd is cut to
  * RW = min(IW, cwnd), since it no longer reflects the path. */
 void tcp_cc_idle_restart(const struct stack *s, struct tcb *t);

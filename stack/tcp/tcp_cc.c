@@ -1,6 +1,7 @@
 /* Congestion control: slow start and congestion avoidance (RFC 5681 3.1), fast retransmit
- * and NewReno fast recovery (RFC 5681 3.2, RFC 6582 3.2), steered by the SACK scoreboard
- * when the peer sends SACK blocks (RFC 2018, RFC 6675 hole selection). */
+ * and NewReno fast recovery (RFC 5681 3.2, RFC 6582 3.2) for peers without SACK, and
+ * SACK-based loss recovery (RFC 2018 scoreboard, RFC 6675 IsLost, SetPipe, NextSeg) for
+ * peers with it. */
 #include "stack/core/stack.h"
 #include "stack/tcp/tcb.h"
 #include "stack/tcp/tcp_seq.h"
@@ -43,6 +44,26 @@ tcp_cc_half_flight(const struct tcb *t)
         return half > 2 * tcp_cc_mss(t) ? half : 2 * tcp_cc_mss(t);
 }
 
+/* Resend [seq, end) from the send ring, at most one SMSS; the FIN goes along when the range
+ * reaches it. Returns the sequence after what was resent. */
+static uint32_t
+tcp_cc_resend(struct stack *s, struct tcb *t, uint32_t seq, uint32_t end)
+{
+        uint32_t data_end = tcb_fin_seq(t);
+        bool fin = tcb_fin_sent(t) && seq_gt(end, data_end);
+        uint32_t len = seq_lt(seq, data_end) ? seq_min(end, data_end) - seq : 0;
+
+        if (len > tcp_cc_mss(t))
+                len = tcp_cc_mss(t);
+        fin = fin && seq + len == data_end;
+        if (!len && !fin)
+                return seq;
+        stack_count(s, CNT_TCP_REXMT);
+        tcp_send_segment(s, t, seq, len, (uint8_t)(TCP_ACK | (fin ? TCP_FIN : 0)));
+        t->rtt_timing = false; /* Karn */
+        return seq + len + (fin ? 1u : 0u);
+}
+
 /* Retransmit one segment at the first hole at or after from (the first unacknowledged
  * byte without SACK information). Returns the sequence after what was resent. */
 static uint32_t
@@ -50,37 +71,110 @@ tcp_cc_retransmit_hole(struct stack *s, struct tcb *t, uint32_t from)
 {
         uint32_t end;
         uint32_t seq = tcp_sack_next_hole(t, from, &end);
-        uint32_t data_end = tcb_fin_seq(t);
-        uint32_t len;
 
-        if (!seq_lt(seq, data_end)) {
-                if (tcb_fin_sent(t) && seq == data_end)
-                        tcp_send_segment(s, t, seq, 0, TCP_ACK | TCP_FIN);
-                return seq + 1;
-        }
-        len = seq_min(end, data_end) - seq;
-        if (len > tcp_cc_mss(t))
-                len = tcp_cc_mss(t);
-        stack_count(s, CNT_TCP_REXMT);
-        tcp_send_segment(s, t, seq, len, TCP_ACK);
-        t->rtt_timing = false; /* Karn */
-        return seq + len;
+        return tcp_cc_resend(s, t, seq, end);
 }
 
-/* RFC 6675 4 (NextSeg rule 1, simplified): during recovery a further duplicate ACK may
- * resend the next hole that has SACKed data above it, i.e. that the peer reports lost. */
-static void
-tcp_cc_sack_next(struct stack *s, struct tcb *t)
+static bool
+tcp_sack_recovery(const struct tcb *t)
 {
-        uint32_t end, from, seq;
+        return t->in_recovery && t->sack_ok;
+}
 
-        if (!t->sack_ok || t->n_sacked == 0)
-                return;
-        from = seq_max(t->sack_rexmt_nxt, t->snd_una);
-        seq = tcp_sack_next_hole(t, from, &end);
-        if (!seq_lt(seq, t->sacked[t->n_sacked - 1].left))
-                return;
-        t->sack_rexmt_nxt = tcp_cc_retransmit_hole(s, t, seq);
+/* RFC 6675 4 IsLost(seq), for an octet the peer has not SACKed: "DupThresh discontiguous
+ * SACKed sequences" above it (counted as scoreboard blocks) or "more than (DupThresh - 1) *
+ * SMSS bytes with sequence numbers greater than 'SeqNum' have been SACKed". */
+static bool
+tcp_sack_is_lost(const struct tcb *t, uint32_t seq)
+{
+        uint32_t bytes = 0;
+        unsigned blocks = 0;
+
+        for (unsigned i = 0; i < t->n_sacked; i++) {
+                if (!seq_gt(t->sacked[i].left, seq))
+                        continue;
+                bytes += t->sacked[i].right - t->sacked[i].left;
+                blocks++;
+        }
+        return blocks >= TCP_DUPACK_THRESH || bytes > (TCP_DUPACK_THRESH - 1) * tcp_cc_mss(t);
+}
+
+/* HighRxt + 1: nothing below it is left to resend by NextSeg rules (1) and (3). */
+static uint32_t
+tcp_sack_high_rxt(const struct tcb *t)
+{
+        return seq_max(t->sack_rexmt_nxt, t->snd_una);
+}
+
+/* RFC 6675 4 SetPipe(): octets in the network. Each unSACKed octet counts once unless
+ * IsLost, and once more if it was resent (below HighRxt). IsLost is the same for every
+ * octet of one hole (the SACKed octets above them are the same). Outside SACK recovery the
+ * pipe is the flight size (RFC 5681). */
+uint32_t
+tcp_cc_pipe(const struct tcb *t)
+{
+        uint32_t high_rxt = tcp_sack_high_rxt(t);
+        uint32_t pipe = 0, seq = t->snd_una, end;
+
+        if (!tcp_sack_recovery(t))
+                return t->snd_nxt - t->snd_una;
+        while (seq_lt(seq, t->snd_max)) {
+                seq = tcp_sack_next_hole(t, seq, &end);
+                if (!seq_lt(seq, t->snd_max))
+                        break;
+                if (!tcp_sack_is_lost(t, seq))
+                        pipe += end - seq;
+                if (seq_lt(seq, high_rxt))
+                        pipe += seq_min(end, high_rxt) - seq;
+                seq = end;
+        }
+        return pipe;
+}
+
+/* RFC 6675 4 NextSeg() rule (4), the rescue retransmission: once per recovery, one segment
+ * holding the highest outstanding octet the peer has not SACKed. HighRxt stays. */
+static bool
+tcp_cc_rescue(struct stack *s, struct tcb *t)
+{
+        uint32_t end = t->snd_max, start = t->snd_una, data_hi;
+
+        if (t->rescue_done)
+                return false;
+        for (unsigned i = t->n_sacked; i-- > 0;) {
+                if (t->sacked[i].right != end) {
+                        start = seq_max(start, t->sacked[i].right);
+                        break;
+                }
+                end = t->sacked[i].left; /* the tail is SACKed: the hole below it */
+        }
+        if (!seq_lt(start, end))
+                return false;
+        t->rescue_done = true;
+        /* The last SMSS of data below end, with the FIN if end covers it. */
+        data_hi = seq_min(end, tcb_fin_seq(t));
+        if (seq_lt(start, data_hi) && data_hi - start > tcp_cc_mss(t))
+                start = data_hi - tcp_cc_mss(t);
+        tcp_cc_resend(s, t, start, end);
+        return true;
+}
+
+bool
+tcp_cc_nextseg_resend(struct stack *s, struct tcb *t, bool last_resort)
+{
+        uint32_t hole, end, top;
+
+        if (!tcp_sack_recovery(t) || tcp_cc_pipe(t) + tcp_cc_mss(t) > t->cwnd)
+                return false;
+        top = t->n_sacked ? t->sacked[t->n_sacked - 1].right : t->snd_una;
+        hole = tcp_sack_next_hole(t, tcp_sack_high_rxt(t), &end);
+        /* Rule (1): the first unSACKed octet above HighRxt and below the highest SACKed one,
+         * if it IsLost (a later hole has fewer SACKed octets above it: the first decides);
+         * rule (3), as a last resort, the same hole even if not yet deemed lost. */
+        if (seq_lt(hole, top) && (last_resort || tcp_sack_is_lost(t, hole))) {
+                t->sack_rexmt_nxt = tcp_cc_resend(s, t, hole, end);
+                return true;
+        }
+        return last_resort && tcp_cc_rescue(s, t);
 }
 
 void
@@ -97,6 +191,10 @@ tcp_cc_ack(struct stack *s, struct tcb *t, uint32_t ack, uint32_t acked)
                         t->in_recovery = false;
                         return;
                 }
+                /* With SACK, pipe and NextSeg decide what a partial ACK lets go (RFC 6675 5
+                 * (B), (C): tcp_output); cwnd stays at ssthresh. */
+                if (t->sack_ok)
+                        return;
                 /* Partial ACK: resend the next hole, deflate by the amount acknowledged, add back
                  * one SMSS, and restart the retransmission timer (RFC 6582 3.2 step 3). */
                 t->sack_rexmt_nxt =
@@ -127,21 +225,27 @@ tcp_cc_dupack(struct stack *s, struct tcb *t)
         uint32_t mss = tcp_cc_mss(t);
 
         if (t->in_recovery) {
-                t->cwnd += mss; /* RFC 5681 3.2 (4): inflate per additional duplicate */
-                tcp_cc_sack_next(s, t);
+                if (!t->sack_ok)
+                        t->cwnd += mss; /* RFC 5681 3.2 (4): inflate per additional duplicate */
                 return;
         }
-        if (++t->dupacks != TCP_DUPACK_THRESH)
+        /* RFC 6675 5 (1), (2): DupThresh duplicates, or one SACK that shows HighACK + 1
+         * lost (three segments' worth SACKed above it). */
+        if (++t->dupacks < TCP_DUPACK_THRESH && !(t->sack_ok && tcp_sack_is_lost(t, t->snd_una)))
                 return;
-        /* RFC 6582 3.2 step 2: only if this loss is after the last recovery point. */
+        /* RFC 6582 3.2 step 2, RFC 6675 5: only if this loss is after the last recovery point. */
         if (!seq_gt(t->snd_una, t->recover) && t->recover != t->snd_una)
                 return;
         stack_count(s, CNT_TCP_FAST_REXMT);
         t->ssthresh = tcp_cc_half_flight(t);
-        t->recover = t->snd_max;
+        t->recover = t->snd_max; /* RecoveryPoint = HighData */
         t->in_recovery = true;
+        t->rescue_done = false;
+        /* RFC 6675 5 (4.3) / RFC 5681 3.2 (2): resend the segment at HighACK + 1. */
         t->sack_rexmt_nxt = tcp_cc_retransmit_hole(s, t, t->snd_una);
-        t->cwnd = t->ssthresh + TCP_DUPACK_THRESH * mss;
+        /* RFC 6675 5 (4.2): cwnd = ssthresh, and pipe governs from here (tcp_output runs
+         * NextSeg); without SACK, RFC 5681 3.2 (3) inflates by the three duplicates. */
+        t->cwnd = t->ssthresh + (t->sack_ok ? 0 : TCP_DUPACK_THRESH * mss);
         tcp_rexmt_arm(s, t);
 }
 

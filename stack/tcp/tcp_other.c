@@ -221,14 +221,16 @@ tcp_ack_rtt(struct stack *s, struct tcb *t, const struct tcp_seg *g)
         }
 }
 
-/* New data acknowledged: free it from the send ring and update RTT, timers and cwnd. */
-static void
+/* New data acknowledged: free it from the send ring and update RTT, timers and cwnd. True
+ * when its SACK blocks reported octets not SACKed before. */
+static bool
 tcp_ack_new(struct stack *s, struct tcb *t, const struct tcp_seg *g)
 {
         uint32_t ack = g->h.ack;
         uint32_t seq0 = tcb_snd_seq0(t);
         uint32_t upto = seq_min(ack, tcb_fin_seq(t));
         uint32_t acked = ack - t->snd_una;
+        bool news;
 
         /* Decide before SND.UNA moves: once the FIN is acknowledged SND.UNA is one past the
          * data and the ring is empty, so the FIN's sequence number can no longer be derived. */
@@ -252,8 +254,9 @@ tcp_ack_new(struct stack *s, struct tcb *t, const struct tcp_seg *g)
                 stack_timer_cancel(s, &t->rexmt);
         else
                 tcp_rexmt_arm(s, t);
-        tcp_sack_update(t, &g->h.opts);
+        news = tcp_sack_update(t, &g->h.opts);
         tcp_cc_ack(s, t, ack, acked);
+        return news;
 }
 
 /* RFC 9293 3.10.7.4 fifth, ESTABLISHED processing of SEG.ACK and the send window. */
@@ -264,16 +267,21 @@ tcp_ack_update(struct stack *s, struct tcb *t, const struct tcp_seg *g)
         uint32_t wnd = (uint32_t)g->h.wnd << t->snd_wscale;
         bool advances = seq_gt(ack, t->snd_una);
 
+        /* Duplicate ACKs (RFC 5681 2): no data, no SYN or FIN, SEG.ACK = SND.UNA, the window
+         * unchanged, data outstanding. With SACK, RFC 6675 2 counts instead every ACK whose
+         * SACK blocks report new octets, "even if it carries new data, changes the advertised
+         * window, or moves the cumulative acknowledgment point" (after a cumulative ACK
+         * DupAcks restarts from zero, RFC 6675 5), and no ACK that reports nothing new. */
         if (advances) {
-                tcp_ack_new(s, t, g);
+                bool news = tcp_ack_new(s, t, g);
                 tcp_ecn_ack_in(t, g); /* after cwnd grew for it: ECE takes that back too */
-        } else if (ack == t->snd_una && g->len == 0 && !(g->flags & (TCP_SYN | TCP_FIN)) &&
-                   t->snd_una != t->snd_max) {
-                /* RFC 5681 2 "DUPLICATE ACKNOWLEDGMENT" needs an unchanged window; RFC 6675 2
-                 * also counts an ACK whose SACK blocks report new octets, as a receiver
-                 * (Linux) may grow its window while holding out-of-order data. */
+                if (news && !t->in_recovery)
+                        tcp_cc_dupack(s, t);
+        } else if (ack == t->snd_una && t->snd_una != t->snd_max) {
                 bool news = tcp_sack_update(t, &g->h.opts);
-                if (wnd == t->snd_wnd || news)
+                if (t->sack_ok
+                        ? news
+                        : g->len == 0 && !(g->flags & (TCP_SYN | TCP_FIN)) && wnd == t->snd_wnd)
                         tcp_cc_dupack(s, t);
         }
         /* Window update: only from a newer segment (SND.WL1/WL2 rule), or from one whose ACK

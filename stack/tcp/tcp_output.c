@@ -346,10 +346,15 @@ static uint32_t
 tcp_data_len(const struct tcb *t, uint32_t avail, uint32_t flight, uint32_t room, uint32_t max,
              bool force)
 {
-        uint32_t cwnd = tcp_cc_window(t);
-        uint32_t wnd = t->snd_wnd < cwnd ? t->snd_wnd : cwnd;
-        uint32_t usable = wnd > flight ? wnd - flight : 0; /* MUST-34: never negative */
-        uint32_t len = avail < usable ? avail : usable;
+        /* The peer's window covers all outstanding data; cwnd covers the pipe (RFC 6675: what
+         * is still in the network during SACK recovery; else the flight size). */
+        uint32_t cwnd = tcp_cc_window(t), pipe = tcp_cc_pipe(t);
+        uint32_t usable = t->snd_wnd > flight ? t->snd_wnd - flight : 0; /* MUST-34 */
+        uint32_t len;
+
+        if (cwnd < pipe + usable)
+                usable = cwnd > pipe ? cwnd - pipe : 0;
+        len = avail < usable ? avail : usable;
         bool fin_state = tcp_fin_state(t);
 
         if (len > max)
@@ -425,9 +430,14 @@ tcp_output(struct stack *s, struct tcb *t)
          * timeout of RFC 9293 3.8.6.2.1: this once, send what fits. */
         force = t->sws_override;
         t->sws_override = false;
-        for (int i = 0; i < TCP_OUTPUT_BURST; i++)
-                if (!tcp_output_data(s, t, force && i == 0))
+        /* In SACK recovery, NextSeg's order (RFC 6675 4): a lost hole, new data, then a hole
+         * with SACKed data above or the rescue; each only while cwnd - pipe >= 1 SMSS. */
+        for (int i = 0; i < TCP_OUTPUT_BURST; i++) {
+                if (tcp_cc_nextseg_resend(s, t, false) || tcp_output_data(s, t, force && i == 0))
+                        continue;
+                if (!tcp_cc_nextseg_resend(s, t, true))
                         break;
+        }
 }
 
 /* Autocorking (as Linux does for TSO): on a link that takes super-frames, while data is in

@@ -163,6 +163,7 @@ fault_draw_impair(struct rng *g, struct simlink_impair *im)
 struct fault_tally {
         unsigned ok, errors, corrupt, hangs, leaks;
         uint64_t corrupted_frames, lost_frames, dup_frames;
+        uint64_t rto_fired, fast_rexmt, transfer_us; /* how recovery went, over all runs */
 };
 
 static void
@@ -243,6 +244,7 @@ fault_one_run(uint64_t seed, struct fault_tally *t)
         struct fault_run r = {0};
         struct simnet *net;
         struct rng g;
+        uint64_t t0;
         int rc;
 
         rng_seed(&g, seed);
@@ -257,8 +259,15 @@ fault_one_run(uint64_t seed, struct fault_tally *t)
                 simlink_set_impair(net->link, i == 0 ? SIMLINK_A : SIMLINK_B, &r.im[i]);
         }
         fault_open(net, &r, &g);
+        t0 = simnet_now_us(net);
         rc = simnet_run_until(net, fault_step, &r, FAULT_RUN_LIMIT_US);
         fault_judge(seed, &r, rc, t);
+        t->transfer_us += simnet_now_us(net) - t0;
+        for (int i = 0; i < 2; i++) {
+                const struct stack *st = i == 0 ? net->a : net->b;
+                t->rto_fired += st->counters[CNT_TCP_RTO_FIRED];
+                t->fast_rexmt += st->counters[CNT_TCP_FAST_REXMT];
+        }
         for (int i = 0; i < 2; i++) {
                 const struct simlink_stats *st =
                     simlink_stats(net->link, i == 0 ? SIMLINK_A : SIMLINK_B);
@@ -302,9 +311,10 @@ fault_1000_runs_intact_or_error_never_silent(void)
                 fault_one_run(seed0 + i, &t);
         fprintf(stderr,
                 "fault: %u runs: %u intact, %u reported errors, %u corrupt, %u hangs, %u leaks; "
-                "frames lost %" PRIu64 " duplicated %" PRIu64 " corrupted %" PRIu64 "\n",
+                "frames lost %" PRIu64 " duplicated %" PRIu64 " corrupted %" PRIu64 "; %" PRIu64
+                " timeouts, %" PRIu64 " fast retransmits, %" PRIu64 " s simulated\n",
                 runs, t.ok, t.errors, t.corrupt, t.hangs, t.leaks, t.lost_frames, t.dup_frames,
-                t.corrupted_frames);
+                t.corrupted_frames, t.rto_fired, t.fast_rexmt, t.transfer_us / 1000000);
         CU_ASSERT_EQUAL(t.corrupt, 0);
         CU_ASSERT_EQUAL(t.hangs, 0);
         CU_ASSERT_EQUAL(t.leaks, 0);
