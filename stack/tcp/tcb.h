@@ -121,9 +121,15 @@ struct tcb {
         unsigned n_sacked;
         uint32_t sack_rexmt_nxt; /* RFC 6675 HighRxt + 1: resent below it this recovery */
         bool rescue_done;        /* RFC 6675 NextSeg rule (4) used in this recovery */
+        /* Tail loss probe (RFC 8985 7): the probe covers [tlp_seq, tlp_end). */
+        uint32_t tlp_seq, tlp_end;
+        bool tlp_active;  /* a probe is outstanding (TLP.end_seq set) */
+        bool tlp_retrans; /* TLP.is_retrans: it resent old data */
+        bool tlp_lost;    /* the probe arrived: unSACKed octets below tlp_seq are lost */
+        bool tlp_probe;   /* sending the probe now: one SMSS past cwnd */
 
-        /* Timers (RFC 9293 3.8). */
-        struct timer rexmt, persist, delack, timewait, keepalive;
+        /* Timers (RFC 9293 3.8, RFC 8985 7). */
+        struct timer rexmt, persist, delack, timewait, keepalive, tlp;
 
         /* Send ring: bytes from SND.UNA (after the SYN) on. Receive ring: in-order bytes the
          * user has not read yet; out-of-order bytes sit past its tail, described by ooo[]. */
@@ -351,6 +357,13 @@ void tcp_send_rst_tcb(struct stack *s, struct tcb *t);
 /* Window we would advertise now (bytes, before scaling). */
 uint32_t tcp_rcv_window(const struct tcb *t);
 
+/* The TCB that embeds timer tm at offset off (timers live inside struct tcb). */
+static inline struct tcb *
+tcb_of(struct timer *tm, size_t off)
+{
+        return (struct tcb *)(void *)((char *)tm - off);
+}
+
 /* tcp_timer.c */
 void tcb_timers_init(struct tcb *t);
 void tcb_timers_cancel(struct stack *s, struct tcb *t);
@@ -364,6 +377,16 @@ uint64_t tcp_msl_us(const struct stack *s);
 /* RFC 9293 3.8.3: R1, timeouts of the same data before negative advice to IP and a report
  * to the application (SOCK_STALLED); RFC 1122 4.2.3.5 asks for at least 3 (SHLD-10). */
 #define TCP_R1_TIMEOUTS 3
+
+/* tcp_tlp.c (RFC 8985 7) */
+void tcp_tlp_init(struct tcb *t);
+/* (Re)start the probe timer after new data left or an ACK advanced (7.2), or stop it. */
+void tcp_tlp_arm(struct stack *s, struct tcb *t);
+/* An acceptable ACK: did the probe arrive, did it repair a loss (6.2, 7.4)? Before the
+ * ACK moves SND.UNA. */
+void tcp_tlp_ack(struct stack *s, struct tcb *t, const struct tcp_seg *g);
+/* A timeout or the end of the connection: no probe outstanding. */
+void tcp_tlp_reset(struct stack *s, struct tcb *t);
 
 /* tcp_ecn.c (RFC 3168 6.1) */
 struct ipv4_hdr;
@@ -391,6 +414,13 @@ void tcp_cc_rto(struct tcb *t);
 /* What congestion control lets be in flight now: cwnd, plus Limited Transmit's allowance
  * for new data on the first two duplicate ACKs (RFC 5681 3.2 (1), RFC 3042). */
 uint32_t tcp_cc_window(const struct tcb *t);
+/* ssthresh = max(FlightSize / 2, 2*SMSS), cwnd = ssthresh: the response to congestion
+ * signalled without a recovery (ECN-Echo, RFC 3168 6.1.2; a probe that repaired a loss,
+ * RFC 8985 7.4). */
+void tcp_cc_reduce(struct tcb *t);
+/* Resend the last SMSS of data below end, at or above start, with the FIN if end covers
+ * it. Returns where the resent segment starts. */
+uint32_t tcp_cc_resend_tail(struct stack *s, struct tcb *t, uint32_t start, uint32_t end);
 /* RFC 6675 SetPipe(): octets in the network during SACK recovery; else SND.NXT - SND.UNA. */
 uint32_t tcp_cc_pipe(const struct tcb *t);
 /* RFC 6675 5 (C): in SACK recovery, with cwnd - pipe >= 1 SMSS, resend what NextSeg() rule
@@ -400,8 +430,6 @@ bool tcp_cc_nextseg_resend(struct stack *s, struct tcb *t, bool last_resort);
 /* RFC 5681 4.1: about to send after more than an RTO without sending data: cwnd is cut to
  * RW = min(IW, cwnd), since it no longer reflects the path. */
 void tcp_cc_idle_restart(const struct stack *s, struct tcb *t);
-/* ECN-Echo (RFC 3168 6.1.2): ssthresh = max(FlightSize / 2, 2*SMSS), cwnd = ssthresh. */
-void tcp_cc_ecn(struct tcb *t);
 /* Record SACK blocks from an ACK into the scoreboard (RFC 2018, RFC 6675); true when
  * they reported octets that were not SACKed before. */
 bool tcp_sack_update(struct tcb *t, const struct tcp_opts *o);

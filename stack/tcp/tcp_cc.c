@@ -83,13 +83,16 @@ tcp_sack_recovery(const struct tcb *t)
 
 /* RFC 6675 4 IsLost(seq), for an octet the peer has not SACKed: "DupThresh discontiguous
  * SACKed sequences" above it (counted as scoreboard blocks) or "more than (DupThresh - 1) *
- * SMSS bytes with sequence numbers greater than 'SeqNum' have been SACKed". */
+ * SMSS bytes with sequence numbers greater than 'SeqNum' have been SACKed"; or it was sent
+ * before a tail loss probe that arrived (RFC 8985 6.2, tcp_tlp.c). */
 static bool
 tcp_sack_is_lost(const struct tcb *t, uint32_t seq)
 {
         uint32_t bytes = 0;
         unsigned blocks = 0;
 
+        if (t->tlp_lost && seq_lt(seq, t->tlp_seq))
+                return true;
         for (unsigned i = 0; i < t->n_sacked; i++) {
                 if (!seq_gt(t->sacked[i].left, seq))
                         continue;
@@ -131,12 +134,23 @@ tcp_cc_pipe(const struct tcb *t)
         return pipe;
 }
 
+uint32_t
+tcp_cc_resend_tail(struct stack *s, struct tcb *t, uint32_t start, uint32_t end)
+{
+        uint32_t data_hi = seq_min(end, tcb_fin_seq(t));
+
+        if (seq_lt(start, data_hi) && data_hi - start > tcp_cc_mss(t))
+                start = data_hi - tcp_cc_mss(t);
+        tcp_cc_resend(s, t, start, end);
+        return start;
+}
+
 /* RFC 6675 4 NextSeg() rule (4), the rescue retransmission: once per recovery, one segment
  * holding the highest outstanding octet the peer has not SACKed. HighRxt stays. */
 static bool
 tcp_cc_rescue(struct stack *s, struct tcb *t)
 {
-        uint32_t end = t->snd_max, start = t->snd_una, data_hi;
+        uint32_t end = t->snd_max, start = t->snd_una;
 
         if (t->rescue_done)
                 return false;
@@ -150,11 +164,7 @@ tcp_cc_rescue(struct stack *s, struct tcb *t)
         if (!seq_lt(start, end))
                 return false;
         t->rescue_done = true;
-        /* The last SMSS of data below end, with the FIN if end covers it. */
-        data_hi = seq_min(end, tcb_fin_seq(t));
-        if (seq_lt(start, data_hi) && data_hi - start > tcp_cc_mss(t))
-                start = data_hi - tcp_cc_mss(t);
-        tcp_cc_resend(s, t, start, end);
+        tcp_cc_resend_tail(s, t, start, end);
         return true;
 }
 
@@ -261,6 +271,8 @@ tcp_cc_idle_restart(const struct stack *s, struct tcb *t)
 uint32_t
 tcp_cc_window(const struct tcb *t)
 {
+        if (t->tlp_probe) /* RFC 8985 7.3: one SMSS past the flight, whatever cwnd says */
+                return t->tlp_seq + tcp_cc_mss(t) - t->snd_una;
         /* One previously unsent segment per duplicate ACK, the first two only, cwnd itself
          * unchanged: a window of a few segments then still draws the third duplicate that
          * starts fast retransmit, instead of waiting for the timeout. Not for resends
@@ -272,7 +284,7 @@ tcp_cc_window(const struct tcb *t)
 }
 
 void
-tcp_cc_ecn(struct tcb *t)
+tcp_cc_reduce(struct tcb *t)
 {
         t->ssthresh = tcp_cc_half_flight(t);
         t->cwnd = t->ssthresh;

@@ -55,7 +55,7 @@ tcp_ecn_ack_in(struct tcb *t, const struct tcp_seg *g)
          * loss recovery has already cut the window for it. */
         if (t->in_recovery || (t->ecn_cwr && seq_leq(g->h.ack, t->ecn_recover)))
                 return;
-        tcp_cc_ecn(t);
+        tcp_cc_reduce(t);
         t->ecn_cwr = true;
         t->ecn_recover = t->snd_max;
         t->cwr_pending = true;

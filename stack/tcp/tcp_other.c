@@ -254,6 +254,7 @@ tcp_ack_new(struct stack *s, struct tcb *t, const struct tcp_seg *g)
                 stack_timer_cancel(s, &t->rexmt);
         else
                 tcp_rexmt_arm(s, t);
+        tcp_tlp_arm(s, t); /* RFC 8985 7.2 (stops it when nothing is in flight) */
         news = tcp_sack_update(t, &g->h.opts);
         tcp_cc_ack(s, t, ack, acked);
         return news;
@@ -272,6 +273,7 @@ tcp_ack_update(struct stack *s, struct tcb *t, const struct tcp_seg *g)
          * SACK blocks report new octets, "even if it carries new data, changes the advertised
          * window, or moves the cumulative acknowledgment point" (after a cumulative ACK
          * DupAcks restarts from zero, RFC 6675 5), and no ACK that reports nothing new. */
+        tcp_tlp_ack(s, t, g);
         if (advances) {
                 bool news = tcp_ack_new(s, t, g);
                 tcp_ecn_ack_in(t, g); /* after cwnd grew for it: ECE takes that back too */

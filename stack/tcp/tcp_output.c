@@ -308,6 +308,7 @@ tcp_sent(struct stack *s, struct tcb *t, uint32_t len, bool fin)
                 stack_timer_cancel(s, &t->persist);
                 tcp_rexmt_arm(s, t);
         }
+        tcp_tlp_arm(s, t); /* RFC 8985 7.2: new data left (the probe itself re-arms nothing) */
 }
 
 /* Our FIN is queued: the data left is all there will be (RFC 9293 3.10.4 CLOSE). */

@@ -24,13 +24,6 @@ tcp_msl_us(const struct stack *s)
         return (uint64_t)(s->cfg.tcp_msl_ms ? s->cfg.tcp_msl_ms : TCP_DEFAULT_MSL_MS) * 1000u;
 }
 
-/* The TCB that embeds timer tm at offset off (timers live inside struct tcb). */
-static inline struct tcb *
-tcb_of(struct timer *tm, size_t off)
-{
-        return (struct tcb *)(void *)((char *)tm - off);
-}
-
 void
 tcp_rexmt_arm(struct stack *s, struct tcb *t)
 {
@@ -137,6 +130,7 @@ tcp_rexmt_fire(struct stack *s, struct timer *tm)
                 t->rexmt_ts = true;
         }
         tcp_cc_rto(t);
+        tcp_tlp_reset(s, t);
         /* RFC 2018 8: after a timeout the SACK scoreboard may be stale (reneging). */
         t->n_sacked = 0;
         ev.snd_una = t->snd_una;
@@ -273,6 +267,7 @@ tcb_timers_init(struct tcb *t)
         timer_init(&t->delack, tcp_delack_fire);
         timer_init(&t->timewait, tcp_timewait_fire);
         timer_init(&t->keepalive, tcp_keepalive_fire);
+        tcp_tlp_init(t);
 }
 
 void
@@ -283,4 +278,5 @@ tcb_timers_cancel(struct stack *s, struct tcb *t)
         stack_timer_cancel(s, &t->delack);
         stack_timer_cancel(s, &t->timewait);
         stack_timer_cancel(s, &t->keepalive);
+        tcp_tlp_reset(s, t);
 }

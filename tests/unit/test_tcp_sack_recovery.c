@@ -1,6 +1,7 @@
-/* SACK-based loss recovery (RFC 6675) segment by segment against the fixture's scripted
- * peer: the DupAck definition (2), IsLost and recovery entry (4, 5), pipe-governed sending
- * and NextSeg rules 1-4 (4, 5 (C)). Segments are 1460 bytes (MSS 1460, no timestamps). */
+/* SACK-based loss recovery segment by segment against the fixture's scripted peer: RFC 6675
+ * (the DupAck definition (2), IsLost and recovery entry (4, 5), pipe-governed sending and
+ * NextSeg rules 1-4 (4, 5 (C))) and the tail loss probe of RFC 8985 7. Segments are 1460
+ * bytes (MSS 1460, no timestamps). */
 #include <CUnit/CUnit.h>
 #include <string.h>
 
@@ -206,6 +207,157 @@ rfc6675_5_a_ack_of_recovery_point_ends_recovery(void)
         tcpfx_fini(&fx);
 }
 
+/* A SACK connection with an RTT sample: segment 0 is acknowledged rtt_us after it left
+ * (SRTT = rtt_us, RTO 1 s, cwnd 4 segments). Then n more segments (1..n) go out, of
+ * n + queued written. */
+static struct tcb *
+sr_open_rtt(struct tcpfx *fx, uint32_t rtt_us, bool sack, unsigned n, unsigned queued)
+{
+        static uint8_t data[40 * SEG];
+        struct tcb *t;
+
+        tcpfx_init(fx);
+        fx->syn_opts.sack_perm = sack;
+        fx->pwnd = 65535;
+        t = tcpfx_open(fx, TCP_ESTABLISHED);
+        CU_ASSERT_EQUAL(sock_send(fx->s, fx->sd, data, SEG), (ssize_t)SEG);
+        CU_ASSERT_EQUAL(tcpfx_drain(fx), 1);
+        tcpfx_advance(fx, rtt_us);
+        sr_ack(fx, 1, NULL, 0, 0);
+        CU_ASSERT_EQUAL(t->srtt_us, rtt_us);
+        CU_ASSERT_FATAL(n + queued <= 40);
+        CU_ASSERT_EQUAL(sock_send(fx->s, fx->sd, data, (n + queued) * SEG),
+                        (ssize_t)((n + queued) * SEG));
+        CU_ASSERT_EQUAL(tcpfx_drain(fx), n);
+        return t;
+}
+
+/* RFC 8985 7.2, 7.3: with no ACK for PTO = 2*SRTT after the last transmission, and no new
+ * data to send, the sender resends the last segment as a probe (the RTO is still 1 s). */
+static void
+rfc8985_7_3_probe_resends_the_last_segment_after_two_srtt(void)
+{
+        struct tcpfx fx;
+
+        sr_open_rtt(&fx, 20000, true, 3, 0);
+        tcpfx_advance(&fx, 39000);
+        CU_ASSERT_EQUAL(tcpfx_pending(&fx), 0);
+        tcpfx_advance(&fx, 2000);
+        sr_expect(&fx, 3, SEG);
+        CU_ASSERT_EQUAL(tcpfx_pending(&fx), 0);
+        CU_ASSERT_EQUAL(stack_counter_get(fx.s, "tcp.loss_probes"), 1);
+        CU_ASSERT_EQUAL(stack_counter_get(fx.s, "tcp.rto_timeouts"), 0);
+        tcpfx_fini(&fx);
+}
+
+/* RFC 8985 7.3: "If a previously unsent segment exists AND the receive window allows, send
+ * that segment" (up to SMSS), cwnd notwithstanding. */
+static void
+rfc8985_7_3_probe_sends_new_data_when_the_window_allows(void)
+{
+        struct tcpfx fx;
+
+        sr_open_rtt(&fx, 20000, true, 4, 2); /* cwnd 4: 5 and 6 wait */
+        tcpfx_advance(&fx, 41000);
+        sr_expect(&fx, 5, SEG);
+        CU_ASSERT_EQUAL(tcpfx_pending(&fx), 0);
+        CU_ASSERT_EQUAL(stack_counter_get(fx.s, "tcp.loss_probes"), 1);
+        tcpfx_fini(&fx);
+}
+
+/* RFC 8985 7.2.1: with one segment in flight the PTO also waits out the peer's delayed ACK
+ * (WCDelAckT, 200 ms). */
+static void
+rfc8985_7_2_1_one_segment_flight_adds_the_delayed_ack_time(void)
+{
+        struct tcpfx fx;
+
+        sr_open_rtt(&fx, 20000, true, 1, 0);
+        tcpfx_advance(&fx, 239000);
+        CU_ASSERT_EQUAL(tcpfx_pending(&fx), 0);
+        tcpfx_advance(&fx, 2000);
+        sr_expect(&fx, 1, SEG);
+        tcpfx_fini(&fx);
+}
+
+/* RFC 8985 6.2 applied to the probe: the peer SACKs the probe, which left a PTO after every
+ * earlier segment, so each unSACKed segment sent before it is older than the probe's RTT
+ * plus any reordering window: lost. Recovery starts on this one ACK and resends the holes
+ * as pipe allows (cwnd = ssthresh = 2 segments: 1 and 2 go). */
+static void
+rfc8985_6_2_segments_sent_before_a_sacked_probe_are_lost(void)
+{
+        struct tcpfx fx;
+        static const unsigned b[][2] = {{4, 5}};
+
+        sr_open_rtt(&fx, 20000, true, 4, 0);
+        tcpfx_advance(&fx, 41000);
+        sr_expect(&fx, 4, SEG); /* the probe */
+        sr_ack(&fx, 1, b, 1, 0);
+        sr_expect(&fx, 1, SEG);
+        sr_expect(&fx, 2, SEG);
+        CU_ASSERT_EQUAL(tcpfx_pending(&fx), 0);
+        CU_ASSERT_EQUAL(stack_counter_get(fx.s, "tcp.fast_retransmits"), 1);
+        tcpfx_fini(&fx);
+}
+
+/* RFC 8985 7.4: a resent probe acknowledged without a D-SACK repaired a lost tail: the
+ * sender reduces cwnd as fast recovery would (ssthresh = max(FlightSize / 2, 2*SMSS)). */
+static void
+rfc8985_7_4_probe_that_repaired_a_loss_reduces_cwnd(void)
+{
+        struct tcpfx fx;
+        struct tcb *t;
+
+        t = sr_open_rtt(&fx, 20000, true, 3, 0);
+        tcpfx_advance(&fx, 20000);
+        sr_ack(&fx, 3, NULL, 0, 0); /* 1 and 2 arrive, 3 is lost */
+        tcpfx_advance(&fx, 241000); /* one segment in flight: 2*SRTT + 200 ms */
+        sr_expect(&fx, 3, SEG);
+        CU_ASSERT(t->cwnd > 2 * SEG);
+        sr_ack(&fx, 4, NULL, 0, 0);
+        CU_ASSERT_EQUAL(t->cwnd, 2 * SEG);
+        CU_ASSERT_EQUAL(t->ssthresh, 2 * SEG);
+        CU_ASSERT_EQUAL(stack_counter_get(fx.s, "tcp.loss_probe_repairs"), 1);
+        tcpfx_fini(&fx);
+}
+
+/* RFC 8985 7.4: a D-SACK for the probe shows the original arrived: nothing was lost and
+ * cwnd stays. */
+static void
+rfc8985_7_4_dsack_for_the_probe_keeps_cwnd(void)
+{
+        struct tcpfx fx;
+        struct tcb *t;
+        uint32_t cwnd;
+        static const unsigned dsack[][2] = {{3, 4}};
+
+        t = sr_open_rtt(&fx, 20000, true, 3, 0);
+        tcpfx_advance(&fx, 20000);
+        sr_ack(&fx, 3, NULL, 0, 0);
+        tcpfx_advance(&fx, 241000);
+        sr_expect(&fx, 3, SEG);
+        cwnd = t->cwnd;
+        sr_ack(&fx, 4, dsack, 1, 0); /* RFC 2883: the block lies below the cumulative ACK */
+        CU_ASSERT(t->cwnd >= cwnd);  /* not reduced (it may grow for the acknowledged data) */
+        CU_ASSERT_EQUAL(stack_counter_get(fx.s, "tcp.loss_probe_repairs"), 0);
+        tcpfx_fini(&fx);
+}
+
+/* RFC 8985 7.2: the probe needs SACK (its ACK must show what arrived); without it the
+ * retransmission timer alone recovers the tail. */
+static void
+rfc8985_7_2_no_probe_without_sack(void)
+{
+        struct tcpfx fx;
+
+        sr_open_rtt(&fx, 20000, false, 3, 0);
+        tcpfx_advance(&fx, 999000);
+        CU_ASSERT_EQUAL(tcpfx_pending(&fx), 0);
+        CU_ASSERT_EQUAL(stack_counter_get(fx.s, "tcp.loss_probes"), 0);
+        tcpfx_fini(&fx);
+}
+
 void
 suite_tcp_sack_recovery(void)
 {
@@ -225,4 +377,17 @@ suite_tcp_sack_recovery(void)
                     rfc6675_4_nextseg_rule4_rescue_resends_the_lost_tail);
         CU_add_test(su, "rfc6675_5_a_ack_of_recovery_point_ends_recovery",
                     rfc6675_5_a_ack_of_recovery_point_ends_recovery);
+        CU_add_test(su, "rfc8985_7_3_probe_resends_the_last_segment_after_two_srtt",
+                    rfc8985_7_3_probe_resends_the_last_segment_after_two_srtt);
+        CU_add_test(su, "rfc8985_7_3_probe_sends_new_data_when_the_window_allows",
+                    rfc8985_7_3_probe_sends_new_data_when_the_window_allows);
+        CU_add_test(su, "rfc8985_7_2_1_one_segment_flight_adds_the_delayed_ack_time",
+                    rfc8985_7_2_1_one_segment_flight_adds_the_delayed_ack_time);
+        CU_add_test(su, "rfc8985_6_2_segments_sent_before_a_sacked_probe_are_lost",
+                    rfc8985_6_2_segments_sent_before_a_sacked_probe_are_lost);
+        CU_add_test(su, "rfc8985_7_4_probe_that_repaired_a_loss_reduces_cwnd",
+                    rfc8985_7_4_probe_that_repaired_a_loss_reduces_cwnd);
+        CU_add_test(su, "rfc8985_7_4_dsack_for_the_probe_keeps_cwnd",
+                    rfc8985_7_4_dsack_for_the_probe_keeps_cwnd);
+        CU_add_test(su, "rfc8985_7_2_no_probe_without_sack", rfc8985_7_2_no_probe_without_sack);
 }
