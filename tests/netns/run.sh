@@ -2,7 +2,8 @@
 # Run every tests/netns/test_*.sh (or those named on the command line), one result line per
 # test case, then a leftovers check, then "N passed, M failed, K skipped". Exit 1 on any
 # failure. BIN names the directory of the apps under test (the Makefile passes the ASan
-# build, build/asan/bin). Needs root; without it every file reports SKIP.
+# build, build/asan/bin). Needs root; without it every file reports SKIP. The logs are
+# removed after a clean run unless NETNS_KEEP=1 (they are always kept after a failure).
 #   tests/netns/run.sh [-v] [test_ping.sh ... | path/to/test_x.sh ...]
 set -uo pipefail
 
@@ -111,7 +112,7 @@ passed=$(grep -c '^PASS' "$NETNS_RESULTS")
 failed=$(grep -c '^FAIL' "$NETNS_RESULTS")
 skipped=$(grep -c '^SKIP' "$NETNS_RESULTS")
 echo "netns: $(($(date +%s) - start))s"
-if ((failed == 0)); then
+if ((failed == 0)) && [[ "${NETNS_KEEP:-0}" != 1 ]]; then
 	rm -rf "$NETNS_TMP"
 else
 	echo "netns: logs kept in $NETNS_TMP"

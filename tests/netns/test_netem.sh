@@ -7,7 +7,8 @@
 # used instead when the kernel has it (it impairs host->stack only, as netem does on an egress
 # queue). A second, smaller case impairs the stack's own frames too (user-space path only).
 # NETEM_MB / NETEM_BOTH_KB set the sizes (20 MB / 128 KB: with both directions impaired the
-# stack's sender crawls through 1 s RTOs, ~20 KB/s), NETEM_BIN another stackd build ($BIN).
+# stack's sender moves ~50 KB/s, recovering by SACK and tail loss probes more than by RTOs),
+# NETEM_BIN another stackd build ($BIN).
 . "$(dirname "$0")/lib.sh"
 t_require_root
 t_require_cmd ip python3 sha256sum
