@@ -182,7 +182,7 @@ tcp_cc_nextseg_resend(struct stack *s, struct tcb *t, bool last_resort)
          * rule (3), as a last resort, the same hole even if not yet deemed lost. */
         if (seq_lt(hole, top) && (last_resort || tcp_sack_is_lost(t, hole))) {
                 t->sack_rexmt_nxt = tcp_cc_resend(s, t, hole, end);
-                return true;
+                return t->sack_rexmt_nxt != hole;
         }
         return last_resort && tcp_cc_rescue(s, t);
 }
