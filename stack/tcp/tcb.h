@@ -121,6 +121,11 @@ struct tcb {
         unsigned n_sacked;
         uint32_t sack_rexmt_nxt; /* RFC 6675 HighRxt + 1: resent below it this recovery */
         bool rescue_done;        /* RFC 6675 NextSeg rule (4) used in this recovery */
+        /* The last resend of the segment at SND.UNA in SACK recovery: its sequence, SND.MAX
+         * and the time then (RFC 8985 6.2 lost-retransmission check, tcp_cc.c). */
+        bool rxt_una_valid;
+        uint32_t rxt_una_seq, rxt_una_mark;
+        uint64_t rxt_una_us;
         /* Tail loss probe (RFC 8985 7): the probe covers [tlp_seq, tlp_end). */
         uint32_t tlp_seq, tlp_end;
         bool tlp_active;  /* a probe is outstanding (TLP.end_seq set) */

@@ -60,7 +60,13 @@ tcp_cc_resend(struct stack *s, struct tcb *t, uint32_t seq, uint32_t end)
                 return seq;
         stack_count(s, CNT_TCP_REXMT);
         tcp_send_segment(s, t, seq, len, (uint8_t)(TCP_ACK | (fin ? TCP_FIN : 0)));
-        t->rtt_timing = false; /* Karn */
+        t->rtt_timing = false;                     /* Karn */
+        if (t->in_recovery && seq == t->snd_una) { /* for tcp_cc_rxt_lost */
+                t->rxt_una_valid = true;
+                t->rxt_una_seq = seq;
+                t->rxt_una_mark = t->snd_max;
+                t->rxt_una_us = s->now_us;
+        }
         return seq + len + (fin ? 1u : 0u);
 }
 
@@ -168,12 +174,35 @@ tcp_cc_rescue(struct stack *s, struct tcb *t)
         return true;
 }
 
+/* RFC 8985 6.2 for the resend at SND.UNA (RACK's lost retransmission, which no DupAck count
+ * can show), without per-segment send times: the peer has SACKed data first sent after it
+ * (above that moment's SND.MAX), and more than RACK.rtt + reo_wnd (SRTT + SRTT/4, at least
+ * 1 ms) has passed since the resend: it was lost too. Checked on the next ACK or send, not
+ * by a reordering timer. */
+static bool
+tcp_cc_rxt_lost(const struct stack *s, const struct tcb *t)
+{
+        uint64_t wait = (uint64_t)t->srtt_us + t->srtt_us / 4;
+
+        if (!t->rxt_una_valid || t->rxt_una_seq != t->snd_una || t->n_sacked == 0 ||
+            !seq_gt(t->sacked[t->n_sacked - 1].right, t->rxt_una_mark))
+                return false;
+        return s->now_us - t->rxt_una_us >= (wait > 1000 ? wait : 1000);
+}
+
 bool
 tcp_cc_nextseg_resend(struct stack *s, struct tcb *t, bool last_resort)
 {
         uint32_t hole, end, top;
 
-        if (!tcp_sack_recovery(t) || tcp_cc_pipe(t) + tcp_cc_mss(t) > t->cwnd)
+        if (!tcp_sack_recovery(t))
+                return false;
+        /* A lost resend leaves the network: its next copy takes its place in the pipe. */
+        if (!last_resort && tcp_cc_rxt_lost(s, t)) {
+                hole = tcp_sack_next_hole(t, t->snd_una, &end);
+                return tcp_cc_resend(s, t, hole, end) != hole;
+        }
+        if (tcp_cc_pipe(t) + tcp_cc_mss(t) > t->cwnd)
                 return false;
         top = t->n_sacked ? t->sacked[t->n_sacked - 1].right : t->snd_una;
         hole = tcp_sack_next_hole(t, tcp_sack_high_rxt(t), &end);
@@ -251,6 +280,7 @@ tcp_cc_dupack(struct stack *s, struct tcb *t)
         t->recover = t->snd_max; /* RecoveryPoint = HighData */
         t->in_recovery = true;
         t->rescue_done = false;
+        t->rxt_una_valid = false;
         /* RFC 6675 5 (4.3) / RFC 5681 3.2 (2): resend the segment at HighACK + 1. */
         t->sack_rexmt_nxt = tcp_cc_retransmit_hole(s, t, t->snd_una);
         /* RFC 6675 5 (4.2): cwnd = ssthresh, and pipe governs from here (tcp_output runs

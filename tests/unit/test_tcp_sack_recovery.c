@@ -358,6 +358,70 @@ rfc8985_7_2_no_probe_without_sack(void)
         tcpfx_fini(&fx);
 }
 
+/* Ten segments (1..10) out after an RTT sample of 20 ms, 1 lost: one ACK SACKing 2-4
+ * starts recovery and resends 1 (cwnd = ssthresh = 5 segments); the next SACKs 2-7, so
+ * segment 11 leaves (pipe 4). */
+static struct tcb *
+sr_resent_una(struct tcpfx *fx)
+{
+        static const unsigned b[2][1][2] = {{{2, 5}}, {{2, 8}}};
+        static uint8_t data[20 * SEG];
+        struct tcb *t = sr_open_rtt(fx, 20000, true, 0, 0);
+
+        t->cwnd = 10 * SEG;
+        CU_ASSERT_EQUAL(sock_send(fx->s, fx->sd, data, sizeof(data)), (ssize_t)sizeof(data));
+        CU_ASSERT_EQUAL(tcpfx_drain(fx), 10);
+        tcpfx_advance(fx, 20000);
+        sr_ack(fx, 1, b[0], 1, 0);
+        sr_expect(fx, 1, SEG);
+        CU_ASSERT_EQUAL(tcpfx_pending(fx), 0);
+        sr_ack(fx, 1, b[1], 1, 0);
+        sr_expect(fx, 11, SEG);
+        CU_ASSERT_EQUAL(tcpfx_pending(fx), 0);
+        return t;
+}
+
+/* RFC 8985 6.2 for a lost retransmission (which no DupAck count can see): segment 11 left
+ * after the resend of 1; once the peer SACKs 11 and more than SRTT + SRTT/4 has passed
+ * since the resend, the resend is lost as well and goes again at once. */
+static void
+rfc8985_6_2_resend_lost_when_later_data_is_sacked(void)
+{
+        struct tcpfx fx;
+        static const unsigned b[][2] = {{2, 12}};
+
+        sr_resent_una(&fx);
+        tcpfx_advance(&fx, 30000);
+        sr_ack(&fx, 1, b, 1, 0);
+        sr_expect(&fx, 1, SEG);
+        CU_ASSERT_EQUAL(stack_counter_get(fx.s, "tcp.rto_timeouts"), 0);
+        tcpfx_fini(&fx);
+}
+
+/* The other side of the same rule: SACKs of data sent before the resend (8-10), or of later
+ * data too soon after it (within the reordering window), say nothing about the resend. */
+static void
+rfc8985_6_2_resend_not_lost_on_older_or_early_sacks(void)
+{
+        struct tcpfx fx;
+        struct tcpfx_seg g;
+        static const unsigned older[][2] = {{2, 11}}, later[][2] = {{2, 12}};
+
+        sr_resent_una(&fx);
+        tcpfx_advance(&fx, 30000);
+        sr_ack(&fx, 1, older, 1, 0);
+        while (tcpfx_take(&fx, &g))
+                CU_ASSERT_NOT_EQUAL(g.h.seq, sr_seq(&fx, 1));
+        tcpfx_fini(&fx);
+
+        sr_resent_una(&fx);
+        tcpfx_advance(&fx, 10000);
+        sr_ack(&fx, 1, later, 1, 0);
+        while (tcpfx_take(&fx, &g))
+                CU_ASSERT_NOT_EQUAL(g.h.seq, sr_seq(&fx, 1));
+        tcpfx_fini(&fx);
+}
+
 void
 suite_tcp_sack_recovery(void)
 {
@@ -390,4 +454,8 @@ suite_tcp_sack_recovery(void)
         CU_add_test(su, "rfc8985_7_4_dsack_for_the_probe_keeps_cwnd",
                     rfc8985_7_4_dsack_for_the_probe_keeps_cwnd);
         CU_add_test(su, "rfc8985_7_2_no_probe_without_sack", rfc8985_7_2_no_probe_without_sack);
+        CU_add_test(su, "rfc8985_6_2_resend_lost_when_later_data_is_sacked",
+                    rfc8985_6_2_resend_lost_when_later_data_is_sacked);
+        CU_add_test(su, "rfc8985_6_2_resend_not_lost_on_older_or_early_sacks",
+                    rfc8985_6_2_resend_not_lost_on_older_or_early_sacks);
 }
