@@ -128,10 +128,11 @@ struct tcb {
         uint64_t rxt_una_us;
         /* Tail loss probe (RFC 8985 7): the probe covers [tlp_seq, tlp_end). */
         uint32_t tlp_seq, tlp_end;
-        bool tlp_active;  /* a probe is outstanding (TLP.end_seq set) */
-        bool tlp_retrans; /* TLP.is_retrans: it resent old data */
-        bool tlp_lost;    /* the probe arrived: unSACKed octets below tlp_seq are lost */
-        bool tlp_probe;   /* sending the probe now: one SMSS past cwnd */
+        uint64_t tlp_due_us; /* when the probe is due (the timer may be set earlier) */
+        bool tlp_active;     /* a probe is outstanding (TLP.end_seq set) */
+        bool tlp_retrans;    /* TLP.is_retrans: it resent old data */
+        bool tlp_lost;       /* the probe arrived: unSACKed octets below tlp_seq are lost */
+        bool tlp_probe;      /* sending the probe now: one SMSS past cwnd */
 
         /* Timers (RFC 9293 3.8, RFC 8985 7). */
         struct timer rexmt, persist, delack, timewait, keepalive, tlp;

@@ -54,7 +54,11 @@ tcp_tlp_arm(struct stack *s, struct tcb *t)
                 stack_timer_cancel(s, &t->tlp);
                 return;
         }
-        stack_timer_arm(s, &t->tlp, pto);
+        /* Restarted on every send and ACK: an armed timer that would fire earlier is left
+         * in place and only the due time moves (tcp_tlp_fire waits out the rest). */
+        t->tlp_due_us = s->now_us + pto;
+        if (!timer_is_armed(&t->tlp) || t->tlp.deadline_us > t->tlp_due_us)
+                stack_timer_arm(s, &t->tlp, pto);
 }
 
 /* RFC 8985 7.3: send previously unsent data if the peer's window allows (one SMSS, cwnd
@@ -68,6 +72,10 @@ tcp_tlp_fire(struct stack *s, struct timer *tm)
 
         if (!tcp_tlp_allowed(t))
                 return;
+        if (s->now_us < t->tlp_due_us) { /* restarted since it was armed */
+                stack_timer_arm(s, &t->tlp, t->tlp_due_us - s->now_us);
+                return;
+        }
         stack_count(s, CNT_TCP_TLP);
         t->tlp_seq = max0;
         t->tlp_probe = true; /* tcp_cc_window: one SMSS past the flight */
