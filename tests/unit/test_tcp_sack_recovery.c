@@ -250,6 +250,25 @@ rfc8985_7_3_probe_resends_the_last_segment_after_two_srtt(void)
         tcpfx_fini(&fx);
 }
 
+/* RFC 8985 7.2: an ACK that acknowledges new data restarts the PTO: a probe due 40 ms
+ * after the sends goes 42.5 ms after segment 1 is acknowledged at 30 ms (that ACK's 30 ms
+ * sample makes SRTT 21.25 ms). */
+static void
+rfc8985_7_2_an_ack_of_new_data_restarts_the_pto(void)
+{
+        struct tcpfx fx;
+
+        sr_open_rtt(&fx, 20000, true, 4, 0);
+        tcpfx_advance(&fx, 30000);
+        sr_ack(&fx, 2, NULL, 0, 0);
+        tcpfx_advance(&fx, 42000);
+        CU_ASSERT_EQUAL(tcpfx_pending(&fx), 0);
+        tcpfx_advance(&fx, 1000);
+        sr_expect(&fx, 4, SEG);
+        CU_ASSERT_EQUAL(stack_counter_get(fx.s, "tcp.loss_probes"), 1);
+        tcpfx_fini(&fx);
+}
+
 /* RFC 8985 7.3: "If a previously unsent segment exists AND the receive window allows, send
  * that segment" (up to SMSS), cwnd notwithstanding. */
 static void
@@ -443,6 +462,8 @@ suite_tcp_sack_recovery(void)
                     rfc6675_5_a_ack_of_recovery_point_ends_recovery);
         CU_add_test(su, "rfc8985_7_3_probe_resends_the_last_segment_after_two_srtt",
                     rfc8985_7_3_probe_resends_the_last_segment_after_two_srtt);
+        CU_add_test(su, "rfc8985_7_2_an_ack_of_new_data_restarts_the_pto",
+                    rfc8985_7_2_an_ack_of_new_data_restarts_the_pto);
         CU_add_test(su, "rfc8985_7_3_probe_sends_new_data_when_the_window_allows",
                     rfc8985_7_3_probe_sends_new_data_when_the_window_allows);
         CU_add_test(su, "rfc8985_7_2_1_one_segment_flight_adds_the_delayed_ack_time",
