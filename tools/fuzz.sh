@@ -5,8 +5,10 @@
 #                                     scratch corpus under DIR/../work, crashes to
 #                                     tests/fuzz/crashes/NAME/. Exit 1 if any target crashed.
 #   tools/fuzz.sh replay DIR NAME...  DIR/replay_NAME (no libFuzzer) over tests/fuzz/corpus/NAME.
-#   tools/fuzz.sh merge DIR NAME...   -merge=1 the committed corpus and the scratch finds into a
-#                                     minimal tests/fuzz/corpus/NAME (run after `run`).
+#   tools/fuzz.sh merge DIR NAME...   -merge=1: add to tests/fuzz/corpus/NAME the scratch finds
+#                                     that reach new coverage (run after `run`). The committed
+#                                     inputs stay as they are: named regression inputs and hand
+#                                     seeds are never replaced by hashes.
 # Crash inputs stay out of the replayed corpus until the bug is fixed; then move them into
 # tests/fuzz/corpus/NAME/ so `make test` keeps replaying them.
 set -euo pipefail
@@ -64,17 +66,13 @@ replay_one() {
 }
 
 merge_one() {
-	local name=$1 bin=$dir/fuzz_$1 fresh
-	fresh=$(mktemp -d "$work/merge-$name.XXXXXX")
+	local name=$1 bin=$dir/fuzz_$1 before
 	mkdir -p "$work/$name" "$CORPUS/$name"
+	before=$(find "$CORPUS/$name" -type f | wc -l)
 	# Inputs that crash are left out of the merge; their copies go to the scratch area.
 	"$bin" -merge=1 -max_len="$(max_len "$name")" -artifact_prefix="$work/merge-crash-" \
-		"$fresh" "$CORPUS/$name" "$work/$name" \
-		>"$work/$name.merge.log" 2>&1
-	rm -f "$CORPUS/$name"/*
-	cp "$fresh"/* "$CORPUS/$name"/ 2>/dev/null || true
-	rm -rf "$fresh"
-	echo "merge $name: $(find "$CORPUS/$name" -type f | wc -l) inputs," \
+		"$CORPUS/$name" "$work/$name" >"$work/$name.merge.log" 2>&1
+	echo "merge $name: $before -> $(find "$CORPUS/$name" -type f | wc -l) inputs," \
 		"$(du -sk "$CORPUS/$name" | cut -f1) KiB"
 }
 
