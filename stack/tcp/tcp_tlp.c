@@ -90,16 +90,31 @@ tcp_tlp_fire(struct stack *s, struct timer *tm)
         tcp_rexmt_arm(s, t);
 }
 
-/* Does an ACK's SACK option report octets of [seq, end)? A block below the cumulative ACK
- * is a D-SACK (RFC 2883 4): a duplicate the peer received. */
+/* Did the ACK's SACK blocks (above SEG.ACK: not D-SACKs) report octets of the probe? */
 static bool
-tcp_tlp_sack_covers(const struct tcp_seg *g, uint32_t seq, uint32_t end, bool dsack)
+tcp_tlp_sacked(const struct tcb *t, const struct tcp_seg *g)
 {
         for (unsigned i = 0; i < g->h.opts.n_sack; i++) {
                 const struct tcp_sack_block *b = &g->h.opts.sack[i];
-                if (seq_leq(b->right, g->h.ack) != dsack)
-                        continue;
-                if (seq_lt(b->left, end) && seq_gt(b->right, seq))
+                if (seq_gt(b->right, g->h.ack) && seq_lt(b->left, t->tlp_end) &&
+                    seq_gt(b->right, t->tlp_seq))
+                        return true;
+        }
+        return false;
+}
+
+/* Is there a D-SACK (RFC 2883 4: a block below SEG.ACK) for the whole probe, i.e. did the
+ * peer hold every octet of it already? A probe D-SACKed only in part brought something new:
+ * it repaired a loss. The FIN is not an octet a SACK block must cover. */
+static bool
+tcp_tlp_dsacked(const struct tcb *t, const struct tcp_seg *g)
+{
+        uint32_t need = seq_max(seq_min(t->tlp_end, tcb_fin_seq(t)), t->tlp_seq + 1);
+
+        for (unsigned i = 0; i < g->h.opts.n_sack; i++) {
+                const struct tcp_sack_block *b = &g->h.opts.sack[i];
+                if (seq_leq(b->right, g->h.ack) && seq_leq(b->left, t->tlp_seq) &&
+                    seq_geq(b->right, need))
                         return true;
         }
         return false;
@@ -114,7 +129,7 @@ tcp_tlp_ack(struct stack *s, struct tcb *t, const struct tcp_seg *g)
                 return;
         /* RFC 8985 6.2 for the probe: delivered, so what was sent before it and is still
          * unSACKed is lost (tcp_sack_is_lost); SACK recovery starts on this ACK. */
-        if (seq_gt(ack, t->tlp_seq) || tcp_tlp_sack_covers(g, t->tlp_seq, t->tlp_end, false))
+        if (seq_gt(ack, t->tlp_seq) || tcp_tlp_sacked(t, g))
                 t->tlp_lost = true;
         if (seq_lt(ack, t->tlp_end))
                 return;
@@ -123,7 +138,7 @@ tcp_tlp_ack(struct stack *s, struct tcb *t, const struct tcp_seg *g)
         t->tlp_active = false;
         t->tlp_lost = false;
         if (t->tlp_retrans && !t->in_recovery && seq_lt(t->recover, t->tlp_end) &&
-            !tcp_tlp_sack_covers(g, t->tlp_seq, t->tlp_end, true)) {
+            !tcp_tlp_dsacked(t, g)) {
                 stack_count(s, CNT_TCP_TLP_REPAIR);
                 tcp_cc_reduce(t);
         }

@@ -317,6 +317,11 @@ sanitizer_clean() {
 	fi
 }
 
+# tshark_count PCAP FILTER: how many frames of PCAP match the display FILTER.
+tshark_count() {
+	tshark -r "$1" -Y "$2" 2>/dev/null | grep -c . || true
+}
+
 # expect_match TEXT REGEX [WHAT]: fail unless TEXT has a line matching the ERE.
 expect_match() {
 	if ! grep -qE -- "$2" <<<"$1"; then

@@ -14,6 +14,9 @@ Runs inside the test's namespace until SIGTERM, then prints its counters.
 usage: netem_tap.py TAP_STACK TAP_HOST SEED DIRS LOSS REORDER DUP CORRUPT DELAY_MS [CE]
 DIRS: "host" impairs host->stack frames only (netem on the host side of the TAP, egress);
 "both" impairs both directions.
+NETEM_DROP="data:N,fin:M" (environment) also drops, whatever DIRS says, the Nth IPv4 TCP
+frame from the stack that carries payload and the Mth that carries FIN (counted from 1 over
+every such frame, resends included): losses placed exactly, for tests of loss recovery.
 """
 import fcntl
 import heapq
@@ -57,6 +60,35 @@ def mark_ce(frame):
     return bytes(b)
 
 
+def tcp_kind(frame):
+    """("data", "fin") membership of an Ethernet frame holding IPv4 TCP: a set of the kinds."""
+    if len(frame) < 34 or frame[12:14] != b"\x08\x00" or frame[23] != 6:
+        return set()
+    ihl = (frame[14] & 15) * 4
+    total = struct.unpack("!H", frame[16:18])[0]
+    if len(frame) < 14 + ihl + 20 or total < ihl + 20:
+        return set()
+    tcp = 14 + ihl
+    doff = (frame[tcp + 12] >> 4) * 4
+    kinds = set()
+    if total - ihl - doff > 0:
+        kinds.add("data")
+    if frame[tcp + 13] & 1:
+        kinds.add("fin")
+    return kinds
+
+
+def parse_drops(spec):
+    """NETEM_DROP "data:3,fin:1" -> {"data": 3, "fin": 1}."""
+    drops = {}
+    for item in filter(None, spec.split(",")):
+        kind, _, n = item.partition(":")
+        if kind not in ("data", "fin") or not n.isdigit() or int(n) < 1:
+            sys.exit("netem_tap: bad NETEM_DROP item %r (want data:N or fin:N)" % item)
+        drops[kind] = int(n)
+    return drops
+
+
 def main():
     if len(sys.argv) not in (10, 11):
         sys.exit(__doc__)
@@ -65,6 +97,8 @@ def main():
     delay = float(sys.argv[9]) / 1000.0
     ce = float(sys.argv[10]) / 100.0 if len(sys.argv) == 11 else 0.0
     rng = random.Random(int(seed))
+    drops = parse_drops(os.environ.get("NETEM_DROP", ""))
+    seen = {"data": 0, "fin": 0}
 
     host_fd = open_tap(tap_host)
     pkt = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
@@ -75,7 +109,9 @@ def main():
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     signal.signal(signal.SIGINT, lambda *_: stop.append(1))
-    stats = {k: 0 for k in ("to_stack", "to_host", "lost", "dup", "corrupt", "reordered", "ce")}
+    stats = {
+        k: 0 for k in ("to_stack", "to_host", "lost", "dup", "corrupt", "reordered", "ce", "dropped")
+    }
     queue = []  # (due, seq, direction, frame)
     seq = [0]
 
@@ -89,7 +125,17 @@ def main():
         except OSError:
             pass  # a full queue drops, as a real link would
 
+    def placed_drop(frame):
+        hit = False
+        for kind in tcp_kind(frame):
+            seen[kind] += 1
+            hit = hit or seen[kind] == drops.get(kind)
+        return hit
+
     def schedule(direction, frame, now):
+        if direction == "to_host" and drops and placed_drop(frame):
+            stats["dropped"] += 1
+            return
         if dirs != "both" and direction == "to_host":
             emit(direction, frame)
             return

@@ -34,11 +34,6 @@ a.sendall(b"ecn=%d seen=%d\n" % (o >> 3 & 1, o >> 4 & 1))
 a.close()
 '
 
-# tshark_count PCAP FILTER: frames in PCAP matching the display FILTER.
-tshark_count() {
-	tshark -r "$1" -Y "$2" 2>/dev/null | wc -l
-}
-
 case_kernel_client_asks_stackd_agrees() {
 	ns_up ns
 	ip netns exec "$ns" sysctl -qw net.ipv4.tcp_ecn=1

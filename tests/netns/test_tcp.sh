@@ -76,11 +76,6 @@ check_negotiated() {
 	fi
 }
 
-# tshark_count PCAP FILTER: how many frames match.
-tshark_count() {
-	tshark -r "$1" -Y "$2" 2>/dev/null | grep -c . || true
-}
-
 # tshark_clean PCAP: Wireshark's TCP analysis of the stack's own capture on the clean link.
 # The stack (10.0.0.2) sends no retransmission of any kind, no reset, nothing out of order.
 # The kernel may resend once in a while without any loss: its tail loss probe fires ~10 ms

@@ -363,6 +363,36 @@ rfc8985_7_4_dsack_for_the_probe_keeps_cwnd(void)
         tcpfx_fini(&fx);
 }
 
+/* RFC 8985 7.4: only a D-SACK for the whole probe shows that it repaired nothing. Here the
+ * peer held the next-to-last segment and lost the short last one (with our FIN): the probe
+ * (the last SMSS, overlapping both) is D-SACKed in part, and the loss it repaired counts. */
+static void
+rfc8985_7_4_dsack_for_part_of_the_probe_still_counts_a_repair(void)
+{
+        static uint8_t data[2 * SEG];
+        struct tcpfx fx;
+        struct tcpfx_seg g;
+        struct tcp_opts o = {0};
+        uint32_t end;
+
+        sr_open_rtt(&fx, 20000, true, 0, 0);
+        CU_ASSERT_EQUAL(sock_send(fx.s, fx.sd, data, SEG + 100), (ssize_t)(SEG + 100));
+        CU_ASSERT_EQUAL(sock_close(fx.s, fx.sd), 0);
+        fx.sd = -1;
+        CU_ASSERT_EQUAL(tcpfx_drain(&fx), 2); /* SEG, then 100 bytes and the FIN (lost) */
+        end = sr_seq(&fx, 2) + 100;           /* the FIN's sequence number */
+        tcpfx_advance(&fx, 41000);            /* the probe: the last SMSS and the FIN */
+        CU_ASSERT_FATAL(tcpfx_take(&fx, &g));
+        CU_ASSERT_EQUAL(g.h.seq, end - SEG);
+        CU_ASSERT(g.h.flags & TCP_FIN);
+        o.n_sack = 1; /* D-SACK: the part of the probe the peer already had */
+        o.sack[0].left = end - SEG;
+        o.sack[0].right = sr_seq(&fx, 2);
+        tcpfx_send(&fx, TCP_ACK, fx.pseq, end + 1, NULL, 0, &o);
+        CU_ASSERT_EQUAL(stack_counter_get(fx.s, "tcp.loss_probe_repairs"), 1);
+        tcpfx_fini(&fx);
+}
+
 /* RFC 8985 7.2: the probe needs SACK (its ACK must show what arrived); without it the
  * retransmission timer alone recovers the tail. */
 static void
@@ -474,6 +504,8 @@ suite_tcp_sack_recovery(void)
                     rfc8985_7_4_probe_that_repaired_a_loss_reduces_cwnd);
         CU_add_test(su, "rfc8985_7_4_dsack_for_the_probe_keeps_cwnd",
                     rfc8985_7_4_dsack_for_the_probe_keeps_cwnd);
+        CU_add_test(su, "rfc8985_7_4_dsack_for_part_of_the_probe_still_counts_a_repair",
+                    rfc8985_7_4_dsack_for_part_of_the_probe_still_counts_a_repair);
         CU_add_test(su, "rfc8985_7_2_no_probe_without_sack", rfc8985_7_2_no_probe_without_sack);
         CU_add_test(su, "rfc8985_6_2_resend_lost_when_later_data_is_sacked",
                     rfc8985_6_2_resend_lost_when_later_data_is_sacked);
