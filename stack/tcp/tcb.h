@@ -63,6 +63,7 @@ enum tcp_why {
 
 #define TCP_OOO_MAX 16 /* out-of-order ranges kept; more holes than this and we drop */
 #define TCP_SACK_SCORE_MAX 8
+#define TCP_RXT_LOG 4 /* resends watched for loss at once (tcp_cc_rxt_lost) */
 
 struct tcp_range {
         uint32_t left, right; /* [left, right) in sequence space */
@@ -121,11 +122,13 @@ struct tcb {
         unsigned n_sacked;
         uint32_t sack_rexmt_nxt; /* RFC 6675 HighRxt + 1: resent below it this recovery */
         bool rescue_done;        /* RFC 6675 NextSeg rule (4) used in this recovery */
-        /* The last resend of the segment at SND.UNA in SACK recovery: its sequence, SND.MAX
-         * and the time then (RFC 8985 6.2 lost-retransmission check, tcp_cc.c). */
-        bool rxt_una_valid;
-        uint32_t rxt_una_seq, rxt_una_mark;
-        uint64_t rxt_una_us;
+        /* The last resends in SACK recovery: each one's sequence, SND.MAX and the time then
+         * (RFC 8985 6.2 lost-retransmission check, tcp_cc.c); n_rxt_log in use. */
+        struct tcp_rxt_rec {
+                uint32_t seq, mark;
+                uint64_t us;
+        } rxt_log[TCP_RXT_LOG];
+        unsigned n_rxt_log;
         /* Tail loss probe (RFC 8985 7): the probe covers [tlp_seq, tlp_end). */
         uint32_t tlp_seq, tlp_end;
         uint64_t tlp_due_us; /* when the probe is due (the timer may be set earlier) */

@@ -44,6 +44,29 @@ tcp_cc_half_flight(const struct tcb *t)
         return half > 2 * tcp_cc_mss(t) ? half : 2 * tcp_cc_mss(t);
 }
 
+/* Remember a resend at seq for tcp_cc_rxt_lost: the same hole's record is renewed, else a
+ * record of data acknowledged since is reused, else the oldest. */
+static void
+tcp_cc_rxt_note(const struct stack *s, struct tcb *t, uint32_t seq)
+{
+        unsigned i, slot = t->n_rxt_log;
+
+        for (i = 0; i < t->n_rxt_log && t->rxt_log[i].seq != seq; i++)
+                if (slot == t->n_rxt_log && seq_lt(t->rxt_log[i].seq, t->snd_una))
+                        slot = i;
+        if (i < t->n_rxt_log)
+                slot = i;
+        if (slot == TCP_RXT_LOG) {
+                slot = 0;
+                for (i = 1; i < TCP_RXT_LOG; i++)
+                        if (t->rxt_log[i].us < t->rxt_log[slot].us)
+                                slot = i;
+        }
+        if (slot == t->n_rxt_log)
+                t->n_rxt_log++;
+        t->rxt_log[slot] = (struct tcp_rxt_rec){.seq = seq, .mark = t->snd_max, .us = s->now_us};
+}
+
 /* Resend [seq, end) from the send ring, at most one SMSS; the FIN goes along when the range
  * reaches it. Returns the sequence after what was resent. */
 static uint32_t
@@ -60,13 +83,9 @@ tcp_cc_resend(struct stack *s, struct tcb *t, uint32_t seq, uint32_t end)
                 return seq;
         stack_count(s, CNT_TCP_REXMT);
         tcp_send_segment(s, t, seq, len, (uint8_t)(TCP_ACK | (fin ? TCP_FIN : 0)));
-        t->rtt_timing = false;                     /* Karn */
-        if (t->in_recovery && seq == t->snd_una) { /* for tcp_cc_rxt_lost */
-                t->rxt_una_valid = true;
-                t->rxt_una_seq = seq;
-                t->rxt_una_mark = t->snd_max;
-                t->rxt_una_us = s->now_us;
-        }
+        t->rtt_timing = false; /* Karn */
+        if (t->in_recovery)
+                tcp_cc_rxt_note(s, t, seq);
         return seq + len + (fin ? 1u : 0u);
 }
 
@@ -174,20 +193,31 @@ tcp_cc_rescue(struct stack *s, struct tcb *t)
         return true;
 }
 
-/* RFC 8985 6.2 for the resend at SND.UNA (RACK's lost retransmission, which no DupAck count
- * can show), without per-segment send times: the peer has SACKed data first sent after it
- * (above that moment's SND.MAX), and more than RACK.rtt + reo_wnd (SRTT + SRTT/4, at least
- * 1 ms) has passed since the resend: it was lost too. Checked on the next ACK or send, not
+/* RFC 8985 6.2 for our resends in recovery (RACK's lost retransmission, which no DupAck
+ * count can show), without per-segment send times: a resent hole the peer still lacks, while
+ * it has SACKed data first sent after the resend (above that moment's SND.MAX), and more
+ * than RACK.rtt + reo_wnd (SRTT + SRTT/4, at least 1 ms) after it: that resend was lost
+ * too. Returns the hole to resend, or SND.MAX if none. Checked on the next ACK or send, not
  * by a reordering timer. */
-static bool
+static uint32_t
 tcp_cc_rxt_lost(const struct stack *s, const struct tcb *t)
 {
         uint64_t wait = (uint64_t)t->srtt_us + t->srtt_us / 4;
+        uint32_t top, end;
 
-        if (!t->rxt_una_valid || t->rxt_una_seq != t->snd_una || t->n_sacked == 0 ||
-            !seq_gt(t->sacked[t->n_sacked - 1].right, t->rxt_una_mark))
-                return false;
-        return s->now_us - t->rxt_una_us >= (wait > 1000 ? wait : 1000);
+        if (t->n_sacked == 0)
+                return t->snd_max;
+        top = t->sacked[t->n_sacked - 1].right;
+        if (wait < 1000)
+                wait = 1000;
+        for (unsigned i = 0; i < t->n_rxt_log; i++) {
+                const struct tcp_rxt_rec *r = &t->rxt_log[i];
+                if (seq_lt(r->seq, t->snd_una) || !seq_gt(top, r->mark) ||
+                    s->now_us - r->us < wait || tcp_sack_next_hole(t, r->seq, &end) != r->seq)
+                        continue;
+                return r->seq;
+        }
+        return t->snd_max;
 }
 
 bool
@@ -198,8 +228,9 @@ tcp_cc_nextseg_resend(struct stack *s, struct tcb *t, bool last_resort)
         if (!tcp_sack_recovery(t))
                 return false;
         /* A lost resend leaves the network: its next copy takes its place in the pipe. */
-        if (!last_resort && tcp_cc_rxt_lost(s, t)) {
-                hole = tcp_sack_next_hole(t, t->snd_una, &end);
+        hole = last_resort ? t->snd_max : tcp_cc_rxt_lost(s, t);
+        if (seq_lt(hole, t->snd_max)) {
+                tcp_sack_next_hole(t, hole, &end);
                 return tcp_cc_resend(s, t, hole, end) != hole;
         }
         if (tcp_cc_pipe(t) + tcp_cc_mss(t) > t->cwnd)
@@ -280,7 +311,7 @@ tcp_cc_dupack(struct stack *s, struct tcb *t)
         t->recover = t->snd_max; /* RecoveryPoint = HighData */
         t->in_recovery = true;
         t->rescue_done = false;
-        t->rxt_una_valid = false;
+        t->n_rxt_log = 0;
         /* RFC 6675 5 (4.3) / RFC 5681 3.2 (2): resend the segment at HighACK + 1. */
         t->sack_rexmt_nxt = tcp_cc_retransmit_hole(s, t, t->snd_una);
         /* RFC 6675 5 (4.2): cwnd = ssthresh, and pipe governs from here (tcp_output runs

@@ -25,6 +25,9 @@
 #define FAULT_RUN_LIMIT_US 3600000000u /* an hour of simulated time per transfer */
 #define FAULT_DRAIN_US 900000000u      /* after close: R2 (>= 8 timeouts of up to 60 s), 2MSL */
 #define FAULT_MAX_ERROR_RUNS 20        /* of 1,000 (2%): a reported error must stay exceptional */
+/* Resends by one end in one run: at most 64 KB is ~120 segments even at MSS 536, and the
+ * most any end needs is ~60; far beyond that a loop resends what the peer holds. */
+#define FAULT_MAX_REXMT_PER_END 500
 
 /* One direction's worth of state at one end of the connection. */
 struct fault_end {
@@ -161,7 +164,7 @@ fault_draw_impair(struct rng *g, struct simlink_impair *im)
 }
 
 struct fault_tally {
-        unsigned ok, errors, corrupt, hangs, leaks;
+        unsigned ok, errors, corrupt, hangs, leaks, storms;
         uint64_t corrupted_frames, lost_frames, dup_frames;
         uint64_t rto_fired, fast_rexmt, transfer_us; /* how recovery went, over all runs */
 };
@@ -267,6 +270,10 @@ fault_one_run(uint64_t seed, struct fault_tally *t)
                 const struct stack *st = i == 0 ? net->a : net->b;
                 t->rto_fired += st->counters[CNT_TCP_RTO_FIRED];
                 t->fast_rexmt += st->counters[CNT_TCP_FAST_REXMT];
+                if (st->counters[CNT_TCP_REXMT] > FAULT_MAX_REXMT_PER_END) {
+                        t->storms++;
+                        fault_describe_failure(seed, &r, "retransmission storm");
+                }
         }
         for (int i = 0; i < 2; i++) {
                 const struct simlink_stats *st =
@@ -310,14 +317,17 @@ fault_1000_runs_intact_or_error_never_silent(void)
         for (unsigned i = 0; i < runs; i++)
                 fault_one_run(seed0 + i, &t);
         fprintf(stderr,
-                "fault: %u runs: %u intact, %u reported errors, %u corrupt, %u hangs, %u leaks; "
+                "fault: %u runs: %u intact, %u reported errors, %u corrupt, %u hangs, %u leaks, "
+                "%u retransmission storms; "
                 "frames lost %" PRIu64 " duplicated %" PRIu64 " corrupted %" PRIu64 "; %" PRIu64
                 " timeouts, %" PRIu64 " fast retransmits, %" PRIu64 " s simulated\n",
-                runs, t.ok, t.errors, t.corrupt, t.hangs, t.leaks, t.lost_frames, t.dup_frames,
-                t.corrupted_frames, t.rto_fired, t.fast_rexmt, t.transfer_us / 1000000);
+                runs, t.ok, t.errors, t.corrupt, t.hangs, t.leaks, t.storms, t.lost_frames,
+                t.dup_frames, t.corrupted_frames, t.rto_fired, t.fast_rexmt,
+                t.transfer_us / 1000000);
         CU_ASSERT_EQUAL(t.corrupt, 0);
         CU_ASSERT_EQUAL(t.hangs, 0);
         CU_ASSERT_EQUAL(t.leaks, 0);
+        CU_ASSERT_EQUAL(t.storms, 0);
         CU_ASSERT(t.errors <= FAULT_MAX_ERROR_RUNS);
         CU_ASSERT_EQUAL(t.ok + t.errors, runs);
         /* The impairments really happened: corruption reached the checksums. */

@@ -447,6 +447,35 @@ rfc8985_6_2_resend_lost_when_later_data_is_sacked(void)
         tcpfx_fini(&fx);
 }
 
+/* The same for the resend of a hole above SND.UNA. Ten out, 1 and 3 lost: recovery resends
+ * both (cwnd 5); the resend of 1 arrives (SND.UNA moves to 3), that of 3 is lost; segment 11
+ * leaves, and once it is SACKed SRTT + SRTT/4 after the resends, 3 goes again. */
+static void
+rfc8985_6_2_lost_resend_of_a_hole_above_snd_una(void)
+{
+        static const unsigned b0[][2] = {{2, 3}, {4, 8}}, b1[][2] = {{4, 8}}, b2[][2] = {{4, 12}};
+        static uint8_t data[20 * SEG];
+        struct tcpfx fx;
+        struct tcb *t = sr_open_rtt(&fx, 20000, true, 0, 0);
+
+        t->cwnd = 10 * SEG;
+        CU_ASSERT_EQUAL(sock_send(fx.s, fx.sd, data, sizeof(data)), (ssize_t)sizeof(data));
+        CU_ASSERT_EQUAL(tcpfx_drain(&fx), 10);
+        tcpfx_advance(&fx, 20000);
+        sr_ack(&fx, 1, b0, 2, 0);
+        sr_expect(&fx, 1, SEG);
+        sr_expect(&fx, 3, SEG);
+        CU_ASSERT_EQUAL(tcpfx_pending(&fx), 0);
+        sr_ack(&fx, 3, b1, 1, 0);
+        sr_expect(&fx, 11, SEG);
+        CU_ASSERT_EQUAL(tcpfx_pending(&fx), 0);
+        tcpfx_advance(&fx, 30000);
+        sr_ack(&fx, 3, b2, 1, 0);
+        sr_expect(&fx, 3, SEG);
+        CU_ASSERT_EQUAL(stack_counter_get(fx.s, "tcp.rto_timeouts"), 0);
+        tcpfx_fini(&fx);
+}
+
 /* The other side of the same rule: SACKs of data sent before the resend (8-10), or of later
  * data too soon after it (within the reordering window), say nothing about the resend. */
 static void
@@ -509,6 +538,8 @@ suite_tcp_sack_recovery(void)
         CU_add_test(su, "rfc8985_7_2_no_probe_without_sack", rfc8985_7_2_no_probe_without_sack);
         CU_add_test(su, "rfc8985_6_2_resend_lost_when_later_data_is_sacked",
                     rfc8985_6_2_resend_lost_when_later_data_is_sacked);
+        CU_add_test(su, "rfc8985_6_2_lost_resend_of_a_hole_above_snd_una",
+                    rfc8985_6_2_lost_resend_of_a_hole_above_snd_una);
         CU_add_test(su, "rfc8985_6_2_resend_not_lost_on_older_or_early_sacks",
                     rfc8985_6_2_resend_not_lost_on_older_or_early_sacks);
 }
