@@ -308,7 +308,6 @@ tcp_sent(struct stack *s, struct tcb *t, uint32_t len, bool fin)
                 stack_timer_cancel(s, &t->persist);
                 tcp_rexmt_arm(s, t);
         }
-        tcp_tlp_arm(s, t); /* RFC 8985 7.2: new data left (the probe itself re-arms nothing) */
 }
 
 /* Our FIN is queued: the data left is all there will be (RFC 9293 3.10.4 CLOSE). */
@@ -410,6 +409,7 @@ tcp_output_data(struct stack *s, struct tcb *t, bool force)
 void
 tcp_output(struct stack *s, struct tcb *t)
 {
+        uint32_t max0 = t->snd_max;
         bool force;
 
         switch (t->state) {
@@ -439,6 +439,10 @@ tcp_output(struct stack *s, struct tcb *t)
                 if (!tcp_cc_nextseg_resend(s, t, true))
                         break;
         }
+        /* RFC 8985 7.2: new data left (once per call, not per segment; the probe's own
+         * tcp_output re-arms nothing). */
+        if (t->snd_max != max0)
+                tcp_tlp_arm(s, t);
 }
 
 /* Autocorking (as Linux does for TSO): on a link that takes super-frames, while data is in
