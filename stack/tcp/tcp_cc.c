@@ -44,24 +44,33 @@ tcp_cc_half_flight(const struct tcb *t)
         return half > 2 * tcp_cc_mss(t) ? half : 2 * tcp_cc_mss(t);
 }
 
-/* Remember a resend at seq for tcp_cc_rxt_lost: the same hole's record is renewed, else a
- * record of data acknowledged since is reused, else the oldest. */
+/* The record for a resend at seq: the same hole's own (renewed), else one of data
+ * acknowledged since, else a free one, else the oldest. */
+static unsigned
+tcp_cc_rxt_slot(const struct tcb *t, uint32_t seq)
+{
+        unsigned i, oldest = 0;
+
+        for (i = 0; i < t->n_rxt_log; i++)
+                if (t->rxt_log[i].seq == seq)
+                        return i;
+        for (i = 0; i < t->n_rxt_log; i++)
+                if (seq_lt(t->rxt_log[i].seq, t->snd_una))
+                        return i;
+        if (t->n_rxt_log < TCP_RXT_LOG)
+                return t->n_rxt_log;
+        for (i = 1; i < TCP_RXT_LOG; i++)
+                if (t->rxt_log[i].us < t->rxt_log[oldest].us)
+                        oldest = i;
+        return oldest;
+}
+
+/* Remember a resend at seq for tcp_cc_rxt_lost. */
 static void
 tcp_cc_rxt_note(const struct stack *s, struct tcb *t, uint32_t seq)
 {
-        unsigned i, slot = t->n_rxt_log;
+        unsigned slot = tcp_cc_rxt_slot(t, seq);
 
-        for (i = 0; i < t->n_rxt_log && t->rxt_log[i].seq != seq; i++)
-                if (slot == t->n_rxt_log && seq_lt(t->rxt_log[i].seq, t->snd_una))
-                        slot = i;
-        if (i < t->n_rxt_log)
-                slot = i;
-        if (slot == TCP_RXT_LOG) {
-                slot = 0;
-                for (i = 1; i < TCP_RXT_LOG; i++)
-                        if (t->rxt_log[i].us < t->rxt_log[slot].us)
-                                slot = i;
-        }
         if (slot == t->n_rxt_log)
                 t->n_rxt_log++;
         t->rxt_log[slot] = (struct tcp_rxt_rec){.seq = seq, .mark = t->snd_max, .us = s->now_us};
@@ -104,6 +113,13 @@ static bool
 tcp_sack_recovery(const struct tcb *t)
 {
         return t->in_recovery && t->sack_ok;
+}
+
+/* One past the highest octet the peer has SACKed (SND.UNA when it has SACKed nothing). */
+static uint32_t
+tcp_sack_top(const struct tcb *t)
+{
+        return t->n_sacked ? t->sacked[t->n_sacked - 1].right : t->snd_una;
 }
 
 /* RFC 6675 4 IsLost(seq), for an octet the peer has not SACKed: "DupThresh discontiguous
@@ -203,11 +219,8 @@ static uint32_t
 tcp_cc_rxt_lost(const struct stack *s, const struct tcb *t)
 {
         uint64_t wait = (uint64_t)t->srtt_us + t->srtt_us / 4;
-        uint32_t top, end;
+        uint32_t top = tcp_sack_top(t), end;
 
-        if (t->n_sacked == 0)
-                return t->snd_max;
-        top = t->sacked[t->n_sacked - 1].right;
         if (wait < 1000)
                 wait = 1000;
         for (unsigned i = 0; i < t->n_rxt_log; i++) {
@@ -235,7 +248,7 @@ tcp_cc_nextseg_resend(struct stack *s, struct tcb *t, bool last_resort)
         }
         if (tcp_cc_pipe(t) + tcp_cc_mss(t) > t->cwnd)
                 return false;
-        top = t->n_sacked ? t->sacked[t->n_sacked - 1].right : t->snd_una;
+        top = tcp_sack_top(t);
         hole = tcp_sack_next_hole(t, tcp_sack_high_rxt(t), &end);
         /* Rule (1): the first unSACKed octet above HighRxt and below the highest SACKed one,
          * if it IsLost (a later hole has fewer SACKed octets above it: the first decides);
