@@ -66,7 +66,7 @@ def tcp_kind(frame):
         return set()
     ihl = (frame[14] & 15) * 4
     total = struct.unpack("!H", frame[16:18])[0]
-    if len(frame) < 14 + ihl + 20 or total < ihl + 20:
+    if ihl < 20 or len(frame) < 14 + ihl + 20 or total < ihl + 20:
         return set()
     tcp = 14 + ihl
     doff = (frame[tcp + 12] >> 4) * 4

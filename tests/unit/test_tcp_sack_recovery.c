@@ -232,6 +232,30 @@ sr_open_rtt(struct tcpfx *fx, uint32_t rtt_us, bool sack, unsigned n, unsigned q
         return t;
 }
 
+/* Nothing leaves for before_us more; within 2 ms after, the probe: segment seg again. */
+static void
+sr_expect_probe_after(struct tcpfx *fx, uint64_t before_us, unsigned seg)
+{
+        tcpfx_advance(fx, before_us);
+        CU_ASSERT_EQUAL(tcpfx_pending(fx), 0);
+        tcpfx_advance(fx, 2000);
+        sr_expect(fx, seg, SEG);
+}
+
+/* Segments 1-3 out after an RTT sample of 20 ms; 1 and 2 are acknowledged 20 ms later, 3
+ * is lost, and the probe (one segment in flight: 2*SRTT + 200 ms) resends it. */
+static struct tcb *
+sr_probe_lost_tail(struct tcpfx *fx)
+{
+        struct tcb *t = sr_open_rtt(fx, 20000, true, 3, 0);
+
+        tcpfx_advance(fx, 20000);
+        sr_ack(fx, 3, NULL, 0, 0);
+        tcpfx_advance(fx, 241000);
+        sr_expect(fx, 3, SEG);
+        return t;
+}
+
 /* RFC 8985 7.2, 7.3: with no ACK for PTO = 2*SRTT after the last transmission, and no new
  * data to send, the sender resends the last segment as a probe (the RTO is still 1 s). */
 static void
@@ -240,10 +264,7 @@ rfc8985_7_3_probe_resends_the_last_segment_after_two_srtt(void)
         struct tcpfx fx;
 
         sr_open_rtt(&fx, 20000, true, 3, 0);
-        tcpfx_advance(&fx, 39000);
-        CU_ASSERT_EQUAL(tcpfx_pending(&fx), 0);
-        tcpfx_advance(&fx, 2000);
-        sr_expect(&fx, 3, SEG);
+        sr_expect_probe_after(&fx, 39000, 3);
         CU_ASSERT_EQUAL(tcpfx_pending(&fx), 0);
         CU_ASSERT_EQUAL(stack_counter_get(fx.s, "tcp.loss_probes"), 1);
         CU_ASSERT_EQUAL(stack_counter_get(fx.s, "tcp.rto_timeouts"), 0);
@@ -261,10 +282,7 @@ rfc8985_7_2_an_ack_of_new_data_restarts_the_pto(void)
         sr_open_rtt(&fx, 20000, true, 4, 0);
         tcpfx_advance(&fx, 30000);
         sr_ack(&fx, 2, NULL, 0, 0);
-        tcpfx_advance(&fx, 42000);
-        CU_ASSERT_EQUAL(tcpfx_pending(&fx), 0);
-        tcpfx_advance(&fx, 1000);
-        sr_expect(&fx, 4, SEG);
+        sr_expect_probe_after(&fx, 42000, 4);
         CU_ASSERT_EQUAL(stack_counter_get(fx.s, "tcp.loss_probes"), 1);
         tcpfx_fini(&fx);
 }
@@ -292,10 +310,7 @@ rfc8985_7_2_1_one_segment_flight_adds_the_delayed_ack_time(void)
         struct tcpfx fx;
 
         sr_open_rtt(&fx, 20000, true, 1, 0);
-        tcpfx_advance(&fx, 239000);
-        CU_ASSERT_EQUAL(tcpfx_pending(&fx), 0);
-        tcpfx_advance(&fx, 2000);
-        sr_expect(&fx, 1, SEG);
+        sr_expect_probe_after(&fx, 239000, 1);
         tcpfx_fini(&fx);
 }
 
@@ -328,11 +343,7 @@ rfc8985_7_4_probe_that_repaired_a_loss_reduces_cwnd(void)
         struct tcpfx fx;
         struct tcb *t;
 
-        t = sr_open_rtt(&fx, 20000, true, 3, 0);
-        tcpfx_advance(&fx, 20000);
-        sr_ack(&fx, 3, NULL, 0, 0); /* 1 and 2 arrive, 3 is lost */
-        tcpfx_advance(&fx, 241000); /* one segment in flight: 2*SRTT + 200 ms */
-        sr_expect(&fx, 3, SEG);
+        t = sr_probe_lost_tail(&fx);
         CU_ASSERT(t->cwnd > 2 * SEG);
         sr_ack(&fx, 4, NULL, 0, 0);
         CU_ASSERT_EQUAL(t->cwnd, 2 * SEG);
@@ -351,11 +362,7 @@ rfc8985_7_4_dsack_for_the_probe_keeps_cwnd(void)
         uint32_t cwnd;
         static const unsigned dsack[][2] = {{3, 4}};
 
-        t = sr_open_rtt(&fx, 20000, true, 3, 0);
-        tcpfx_advance(&fx, 20000);
-        sr_ack(&fx, 3, NULL, 0, 0);
-        tcpfx_advance(&fx, 241000);
-        sr_expect(&fx, 3, SEG);
+        t = sr_probe_lost_tail(&fx);
         cwnd = t->cwnd;
         sr_ack(&fx, 4, dsack, 1, 0); /* RFC 2883: the block lies below the cumulative ACK */
         CU_ASSERT(t->cwnd >= cwnd);  /* not reduced (it may grow for the acknowledged data) */
