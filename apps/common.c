@@ -28,7 +28,8 @@ enum {
         OPT_STATS,
         OPT_TUN,
         OPT_OFFLOAD,
-        OPT_ECN
+        OPT_ECN,
+        OPT_BUSY_POLL
 };
 
 static const struct option common_longopts[] = {
@@ -38,7 +39,7 @@ static const struct option common_longopts[] = {
     {"pcap", required_argument, 0, OPT_PCAP},   {"trace", no_argument, 0, OPT_TRACE},
     {"stats", no_argument, 0, OPT_STATS},       {"help", no_argument, 0, 'h'},
     {"tun", required_argument, 0, OPT_TUN},     {"offload", no_argument, 0, OPT_OFFLOAD},
-    {"ecn", no_argument, 0, OPT_ECN},
+    {"ecn", no_argument, 0, OPT_ECN},           {"busy-poll", required_argument, 0, OPT_BUSY_POLL},
 };
 
 static const char common_usage[] =
@@ -55,6 +56,8 @@ static const char common_usage[] =
     "  --stats           print sockets and counters at exit (also on SIGUSR1)\n"
     "  --offload         TAP checksum and TSO offloads (virtio header, 64 KB GSO frames)\n"
     "  --ecn             TCP asks for ECN when connecting and accepts it when listening\n"
+    "  --busy-poll USEC  after input, poll the TAP without sleeping for up to USEC\n"
+    "                    microseconds, 0..10000 (default 0: always sleep; costs CPU)\n"
     "  -h, --help        this help\n";
 
 int
@@ -194,6 +197,11 @@ parse_common(struct app *a, int opt, const char *arg, const char *usage)
                 return 1;
         case OPT_ECN:
                 a->o.ecn = true;
+                return 1;
+        case OPT_BUSY_POLL:
+                if (app_parse_long(arg, 0, 10000, &v) < 0)
+                        app_die_usage(a, usage, "bad --busy-poll '%s': expected 0..10000", arg);
+                a->o.busy_poll_us = (unsigned)v;
                 return 1;
         }
         return 0;

@@ -21,9 +21,10 @@ struct app_opts {
         const char *pcap;
         bool trace;
         bool stats;
-        unsigned max_conns; /* 0: the stack's defaults; else room for this many connections */
-        bool offload;       /* --offload: TAP with virtio header, checksum and TSO4 offloads */
-        bool ecn;           /* --ecn: TCP asks for (and accepts) ECN, RFC 3168 */
+        unsigned max_conns;    /* 0: the stack's defaults; else room for this many connections */
+        bool offload;          /* --offload: TAP with virtio header, checksum and TSO4 offloads */
+        bool ecn;              /* --ecn: TCP asks for (and accepts) ECN, RFC 3168 */
+        unsigned busy_poll_us; /* --busy-poll: poll without sleeping this long after input */
         int verbose;
 };
 
@@ -34,6 +35,7 @@ struct app {
         struct tap *tap;
         struct tun *tun;
         struct pcap_link *pcap;
+        uint64_t busy_until_us; /* --busy-poll: keep polling without sleeping until then */
 };
 
 /* An app's own option: return 0 when handled, -1 for a bad value (after printing why). */

@@ -10,7 +10,8 @@ t_require_cmd ip ping nc.openbsd curl sha256sum
 
 KNC=nc.openbsd
 
-# www_up: namespace, a document root and stackd serving it with the small services.
+# www_up [ARGS...]: namespace, a document root and stackd serving it with the small
+# services (ARGS: more stackd options).
 www_up() {
 	ns_up ns
 	WWW="$T_TMP/www.$BASHPID"
@@ -20,7 +21,7 @@ www_up() {
 	printf 'plain text\n' >"$WWW/sub/a.txt"
 	head -c 300000 /dev/urandom >"$WWW/big.bin"
 	T_RM_LIST+=("$WWW")
-	stackd_start "$ns" --http "$WWW" --echo 7 --discard 9 --chargen 19
+	stackd_start "$ns" --http "$WWW" --echo 7 --discard 9 --chargen 19 "$@"
 }
 
 # curl_run ARGS...: curl in $ns; body in the file $BODY, headers (and -v chatter) in the
@@ -161,6 +162,35 @@ case_keep_alive() {
 	stackd_stop
 }
 
+# cpu_ticks PID: user + system clock ticks the process has used (proc(5) stat 14, 15).
+cpu_ticks() {
+	awk '{ print $14 + $15 }' "/proc/$1/stat"
+}
+
+# --busy-poll USEC (issue 7, opt-in): after input stackd keeps polling without sleeping for
+# up to USEC, then sleeps again. With pings every 2 ms and a 5 ms spin it never sleeps (a
+# CPU's worth of ticks); a second without traffic costs nothing; pages are served intact.
+case_busy_poll_spins_after_input_then_sleeps() {
+	local hz t0 t1
+	hz=$(getconf CLK_TCK)
+	www_up --busy-poll 5000
+	curl_run http://10.0.0.2/big.bin
+	expect_eq "$RC" 0 "curl exit status"
+	cmp "$BODY" "$WWW/big.bin" || fail "big.bin differs"
+	t0=$(cpu_ticks "$STACKD_PID")
+	ns_exec "$ns" ping -n -q -i 0.002 -c 500 10.0.0.2 >/dev/null || fail "ping"
+	t1=$(cpu_ticks "$STACKD_PID")
+	echo "pings every 2 ms for ~1 s: stackd used $((t1 - t0)) of $hz ticks a second"
+	(((t1 - t0) * 2 >= hz)) || fail "stackd slept between pings despite --busy-poll 5000"
+	sleep 0.1
+	t0=$(cpu_ticks "$STACKD_PID")
+	sleep 1
+	t1=$(cpu_ticks "$STACKD_PID")
+	echo "one idle second: stackd used $((t1 - t0)) ticks"
+	(((t1 - t0) * 20 <= hz)) || fail "stackd kept spinning without input"
+	stackd_stop
+}
+
 t_case host_pings_stack case_host_pings_stack
 t_case nc_echo case_nc_echo
 t_case nc_discard case_nc_discard
@@ -171,4 +201,5 @@ t_case curl_404 case_curl_404
 t_case bad_request_400 case_bad_request_400
 t_case keep_alive case_keep_alive
 t_case changed_file_served_within_a_second case_changed_file_served_within_a_second
+t_case busy_poll_spins_after_input_then_sleeps case_busy_poll_spins_after_input_then_sleeps
 t_done

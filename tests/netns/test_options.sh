@@ -48,6 +48,10 @@ case_stackd_bad_options() {
 	expect_usage_error stackd --max-conns 0
 	expect_usage_error stackd --sockbuf 100
 	expect_usage_error stackd --sockbuf 4k
+	expect_usage_error stackd --busy-poll 10001
+	expect_match "$T_OUT" "bad --busy-poll '10001': expected 0\.\.10000" "--busy-poll message"
+	expect_usage_error stackd --busy-poll -1
+	expect_usage_error stackd --busy-poll 50us
 }
 
 case_ping_bad_options() {

@@ -109,6 +109,9 @@ def rows(r, base):
         q=g("http_seq_pair_ratio"))
     row("HTTP/1.0 GETs/s pinned (client and server on CPU 0), sequential", g("http_pinned_rate"),
         g("khttp_pinned_rate"), "kernel khttpd over veth")
+    if g("http_busy_rate") is not None:
+        row(f"HTTP/1.0 GETs/s, sequential, stackd --busy-poll {int(g('http_busy_us'))} (opt-in)",
+            g("http_busy_rate"), g("khttp_busy_rate"), "kernel khttpd, paired rounds")
     row("HTTP/1.0 GETs/s, 16-way", g("http_conc_rate"), g("khttp_conc_rate"),
         "kernel khttpd, paired rounds", ">= 0.8x", ">=", 0.8, not g("http_conc_failed"),
         q=g("http_conc_pair_ratio"))
@@ -178,7 +181,8 @@ def markdown(r, table):
             "",
         ]
     rounds = [f"{name} {r.get(f'http_{m}_rounds')}" for m, name in
-              (("seq", "sequential"), ("conc", "16-way")) if r.get(f"http_{m}_rounds")]
+              (("seq", "sequential"), ("busy", "sequential with --busy-poll"),
+               ("conc", "16-way")) if r.get(f"http_{m}_rounds")]
     if rounds:
         lines += ["HTTP GETs/s per round, stack vs kernel server, taking turns (the table "
                   "shows each side's median; the ratio is the median of the rounds' ratios): " + "; ".join(rounds) + ".", ""]
