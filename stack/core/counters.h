@@ -85,6 +85,7 @@
         X(TCP_RTO_FIRED, "tcp.rto_timeouts")                                                       \
         X(TCP_TLP, "tcp.loss_probes")                                                              \
         X(TCP_TLP_REPAIR, "tcp.loss_probe_repairs")                                                \
+        X(TCP_PMTU_REDUCED, "tcp.pmtu_reductions")                                                 \
         X(TCP_OOO_RX, "tcp.out_of_order_segments")                                                 \
         X(TCP_OOO_DROP, "tcp.drop_out_of_order_bound")                                             \
         X(TCP_SYNQ_FULL, "tcp.drop_syn_queue_full")                                                \

@@ -170,6 +170,7 @@ icmp_local_error(struct stack *s, struct pkt *p, uint8_t type, uint8_t code)
         e.proto = q.proto;
         e.l4 = p->data + q.hdr_len;
         e.l4_len = q.total_len - q.hdr_len;
+        e.quoted_len = q.total_len;
         icmp_dispatch_error(s, &e);
 }
 
@@ -196,6 +197,7 @@ icmp_error_input(struct stack *s, const struct icmp_hdr *ih, const uint8_t *d, s
         e.l4 = d + hl;
         e.l4_len = len - hl;
         e.mtu = ih->seq; /* RFC 1191: next-hop MTU in the low 16 bits of the second word */
+        e.quoted_len = get16(d + 2);
         if (!stack_is_local_addr(s, e.src)) {
                 stack_count(s, CNT_ICMP_ERR_IGNORED);
                 return;

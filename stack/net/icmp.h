@@ -29,9 +29,10 @@ struct icmp_err {
         uint32_t from;     /* who reported it */
         uint32_t src, dst; /* of the quoted datagram: src is us */
         uint8_t proto;
-        const uint8_t *l4; /* quoted transport header bytes */
-        size_t l4_len;     /* at least 8 */
-        uint16_t mtu;      /* next-hop MTU for "fragmentation needed" */
+        const uint8_t *l4;   /* quoted transport header bytes */
+        size_t l4_len;       /* at least 8 */
+        uint16_t mtu;        /* next-hop MTU for "fragmentation needed" */
+        uint16_t quoted_len; /* Total Length of the quoted datagram */
 };
 
 /* Negative errno for an ICMP error (RFC 1122 4.2.3.9: hard vs soft is decided by TCP). */

@@ -86,7 +86,11 @@ struct tcb {
         uint32_t last_ack_sent; /* RFC 7323 4.3 Last.ACK.sent */
 
         /* Options. */
-        uint16_t snd_mss;   /* peer's MSS, clamped (RFC 9293 3.7.1, MUST-15) */
+        uint16_t snd_mss;   /* peer's MSS, clamped (RFC 9293 3.7.1, MUST-15) and by the PMTU */
+        uint16_t peer_mss;  /* the peer's MSS option (536 without one, MUST-15) */
+        uint16_t pmtu;      /* RFC 1191 estimate from a Datagram Too Big (0: first hop's) */
+        bool pmtu_no_df;    /* the estimate hit TCP_PMTU_MIN: send without DF (tcp_pmtu.c) */
+        uint64_t pmtu_us;   /* when pmtu was set (dropped after 10 minutes, RFC 1191 6.3) */
         uint16_t rcv_mss;   /* the MSS we advertise */
         uint8_t snd_wscale; /* shift applied to the peer's window field */
         uint8_t rcv_wscale; /* shift the peer applies to ours */
@@ -386,6 +390,19 @@ uint64_t tcp_msl_us(const struct stack *s);
 /* RFC 9293 3.8.3: R1, timeouts of the same data before negative advice to IP and a report
  * to the application (SOCK_STALLED); RFC 1122 4.2.3.5 asks for at least 3 (SHLD-10). */
 #define TCP_R1_TIMEOUTS 3
+
+/* Payload room in a data segment sent now: SND.MSS less the options it will carry (RFC 9293
+ * 3.7.1, MUST-16: Eff.snd.MSS counts TCP options; SACK blocks vary per segment). */
+uint32_t tcp_seg_room(const struct tcb *t);
+
+/* tcp_pmtu.c (RFC 1191 path MTU discovery) */
+struct icmp_err;
+/* The peer's MSS option arrived: SND.MSS = min(it, path MTU - 40). */
+void tcp_pmtu_peer_mss(struct stack *s, struct tcb *t, unsigned mss);
+/* A validated Datagram Too Big (ICMP 3/4) for t: lower the estimate, resend at once. */
+void tcp_pmtu_too_big(struct stack *s, struct tcb *t, const struct icmp_err *e);
+/* RFC 1191 6.3: drop an estimate older than 10 minutes (called before sending). */
+void tcp_pmtu_age(struct stack *s, struct tcb *t);
 
 /* tcp_tlp.c (RFC 8985 7) */
 void tcp_tlp_init(struct tcb *t);

@@ -76,8 +76,9 @@ tcp_cc_rxt_note(const struct stack *s, struct tcb *t, uint32_t seq)
         t->rxt_log[slot] = (struct tcp_rxt_rec){.seq = seq, .mark = t->snd_max, .us = s->now_us};
 }
 
-/* Resend [seq, end) from the send ring, at most one SMSS; the FIN goes along when the range
- * reaches it. Returns the sequence after what was resent. */
+/* Resend [seq, end) from the send ring, at most one segment's room (SMSS less the options
+ * it carries: its SACK blocks too); the FIN goes along when the range reaches it. Returns
+ * the sequence after what was resent. */
 static uint32_t
 tcp_cc_resend(struct stack *s, struct tcb *t, uint32_t seq, uint32_t end)
 {
@@ -85,8 +86,8 @@ tcp_cc_resend(struct stack *s, struct tcb *t, uint32_t seq, uint32_t end)
         bool fin = tcb_fin_sent(t) && seq_gt(end, data_end);
         uint32_t len = seq_lt(seq, data_end) ? seq_min(end, data_end) - seq : 0;
 
-        if (len > tcp_cc_mss(t))
-                len = tcp_cc_mss(t);
+        if (len > tcp_seg_room(t))
+                len = tcp_seg_room(t);
         fin = fin && seq + len == data_end;
         if (!len && !fin)
                 return seq;
@@ -180,8 +181,8 @@ tcp_cc_resend_tail(struct stack *s, struct tcb *t, uint32_t start, uint32_t end)
 {
         uint32_t data_hi = seq_min(end, tcb_fin_seq(t));
 
-        if (seq_lt(start, data_hi) && data_hi - start > tcp_cc_mss(t))
-                start = data_hi - tcp_cc_mss(t);
+        if (seq_lt(start, data_hi) && data_hi - start > tcp_seg_room(t))
+                start = data_hi - tcp_seg_room(t);
         tcp_cc_resend(s, t, start, end);
         return start;
 }

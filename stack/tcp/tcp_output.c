@@ -103,7 +103,8 @@ tcp_emit(struct stack *s, struct tcb *t, const struct tcp_hdr *h, uint32_t len, 
                              .dst = t->raddr,
                              .proto = IPV4_PROTO_TCP,
                              .ttl = t->ttl,
-                             .tos = (uint8_t)(t->tos | tcp_ecn_ect(t, h->flags, h->seq, len))};
+                             .tos = (uint8_t)(t->tos | tcp_ecn_ect(t, h->flags, h->seq, len)),
+                             .df = !t->pmtu_no_df}; /* RFC 1191 3 (tcp_pmtu.c) */
         uint32_t off = h->seq - tcb_snd_seq0(t), sum = 0;
         uint8_t *b;
 
@@ -127,9 +128,7 @@ tcp_emit(struct stack *s, struct tcb *t, const struct tcp_hdr *h, uint32_t len, 
         return ipv4_output(s, p, &o);
 }
 
-/* Payload room in a data segment sent now: the MSS less the options it will carry
- * (RFC 9293 3.7.1: Eff.snd.MSS counts TCP options; SACK blocks vary per segment). */
-static uint32_t
+uint32_t
 tcp_seg_room(const struct tcb *t)
 {
         uint32_t olen = t->ts_ok ? 12u : 0u;
@@ -359,8 +358,12 @@ tcp_data_len(const struct tcb *t, uint32_t avail, uint32_t flight, uint32_t room
 
         if (len > max)
                 len = max;
+        /* Data already sent once (a go-back-N after a timeout or a smaller path MTU) passed
+         * Nagle then: its short tail, ending at SND.MAX, goes again without waiting. */
+        bool old_tail = t->snd_nxt + len == t->snd_max;
+
         if (len && len < room && !force && !tcp_short_ok(t, len, avail, flight) &&
-            !(fin_state && len == avail))
+            !(fin_state && len == avail) && !old_tail)
                 return 0;
         if (len > room && len % room && !(len == avail && (flight == 0 || t->nodelay || fin_state)))
                 len -= len % room;
@@ -427,6 +430,8 @@ tcp_output(struct stack *s, struct tcb *t)
         default:
                 break;
         }
+        if (t->pmtu)
+                tcp_pmtu_age(s, t);
         /* The persist timer, expired with a window too small to use, is the override
          * timeout of RFC 9293 3.8.6.2.1: this once, send what fits. */
         force = t->sws_override;

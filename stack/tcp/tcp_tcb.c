@@ -126,7 +126,8 @@ tcb_alloc(struct stack *s)
         t->snd_buf = TCP_DEFAULT_BUF;
         t->rcv_buf = TCP_DEFAULT_BUF;
         t->r2_ms = TCP_DEFAULT_R2_MS;
-        t->snd_mss = 536;    /* RFC 9293 MUST-15 default until the peer says otherwise */
+        t->snd_mss = 536; /* RFC 9293 MUST-15 default until the peer says otherwise */
+        t->peer_mss = 536;
         t->rto_us = 1000000; /* RFC 6298 (2.1): 1 s before any measurement */
         t->ecn_want = s->cfg.tcp_ecn;
         tcb_timers_init(t);
@@ -417,13 +418,10 @@ tcp_apply_syn_opts(struct stack *s, struct tcb *t, const struct tcp_seg *g)
 {
         const struct tcp_opts *o = &g->h.opts;
         unsigned mss = o->has_mss ? o->mss : 536; /* MUST-15: 536 when absent */
-        unsigned mtu_mss = ipv4_mtu_to(s, t->raddr) - 20;
 
         if (mss < TCP_MIN_MSS) /* absurd values (0, 1) would make us send 1-byte segments */
                 mss = TCP_MIN_MSS;
-        if (mss > mtu_mss)
-                mss = mtu_mss;
-        t->snd_mss = (uint16_t)mss;
+        tcp_pmtu_peer_mss(s, t, mss); /* and no more than the path MTU takes */
         /* The caller set ws_ok/ts_ok/sack_ok to what we offer; an option is on only when both
          * SYNs carry it (RFC 7323 1.3 and 3.2, RFC 2018 2). */
         t->ws_ok = o->has_ws && t->ws_ok;
@@ -508,6 +506,12 @@ tcp_icmp_error(struct stack *s, const struct icmp_err *e)
         seq = get32(e->l4 + 4);
         if (!t || !seq_in(seq, t->snd_una, t->snd_max + 1)) {
                 stack_count(s, CNT_ICMP_ERR_IGNORED);
+                return;
+        }
+        /* RFC 1191: "fragmentation needed and DF set" is path MTU discovery's signal, no
+         * error (tcp_pmtu.c). */
+        if (e->type == ICMP_DEST_UNREACH && e->code == ICMP_UNREACH_NEEDFRAG) {
+                tcp_pmtu_too_big(s, t, e);
                 return;
         }
         err = icmp_err_errno(e->type, e->code);

@@ -12,6 +12,7 @@
 #include "stack/sock/sock.h"
 #include "stack/wire/bytes.h"
 #include "stack/wire/csum.h"
+#include "stack/wire/icmp.h"
 
 static int
 fx_tx(void *ctx, const uint8_t *frame, size_t len)
@@ -163,6 +164,28 @@ tcpfx_inject_tcp(struct tcpfx *fx, const uint8_t *tcp, size_t len, bool fix_csum
                 stack_poll_input(fx->s);
         else
                 stack_poll(fx->s);
+}
+
+void
+tcpfx_inject_icmp_error(struct tcpfx *fx, uint8_t type, uint8_t code, uint32_t word,
+                        const struct tcpfx_seg *g)
+{
+        uint8_t frame[IPV4_HDR_LEN + ICMP_HDR_LEN + 60 + 8];
+        size_t qlen = (size_t)g->ip.hdr_len + 8;
+        struct ipv4_hdr ih = {.hdr_len = IPV4_HDR_LEN,
+                              .total_len = (uint16_t)(IPV4_HDR_LEN + ICMP_HDR_LEN + qlen),
+                              .ttl = 64,
+                              .proto = IPV4_PROTO_ICMP,
+                              .src = TCPFX_ROUTER,
+                              .dst = TCPFX_LOCAL};
+        struct icmp_hdr icmp = {
+            .type = type, .code = code, .id = (uint16_t)(word >> 16), .seq = (uint16_t)word};
+
+        ipv4_hdr_emit(&ih, frame);
+        memcpy(frame + IPV4_HDR_LEN + ICMP_HDR_LEN, g->raw, qlen);
+        icmp_hdr_emit(&icmp, frame + IPV4_HDR_LEN, qlen);
+        fx_queue_rx(fx, frame, ih.total_len);
+        stack_poll(fx->s);
 }
 
 void

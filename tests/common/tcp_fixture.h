@@ -14,8 +14,9 @@
 #include "stack/wire/ipv4.h"
 #include "stack/wire/tcp.h"
 
-#define TCPFX_LOCAL 0x0a000001u /* 10.0.0.1: the stack */
-#define TCPFX_PEER 0x0a000002u  /* 10.0.0.2: the test */
+#define TCPFX_LOCAL 0x0a000001u  /* 10.0.0.1: the stack */
+#define TCPFX_PEER 0x0a000002u   /* 10.0.0.2: the test */
+#define TCPFX_ROUTER 0x0a0000feu /* 10.0.0.254: a router on the link (ICMP errors) */
 #define TCPFX_PEER_PORT 40000
 #define TCPFX_LOCAL_PORT 80
 #define TCPFX_PEER_ISS 1000u
@@ -91,5 +92,9 @@ unsigned tcpfx_tcb_count(const struct tcpfx *fx);
 /* The first 8 bytes of the SYN the stack sent (ports, ISS), as an ICMP error quotes them
  * (RFC 792; RFC 1122 3.2.2 asks for at least these 8 octets). */
 void tcpfx_quote_syn(const struct tcpfx *fx, uint8_t q[8]);
+/* Inject an ICMP error (type, code, the second header word `word`) from a router on the
+ * link, quoting the IPv4 header and first 8 octets of g (a datagram the stack sent). */
+void tcpfx_inject_icmp_error(struct tcpfx *fx, uint8_t type, uint8_t code, uint32_t word,
+                             const struct tcpfx_seg *g);
 
 #endif

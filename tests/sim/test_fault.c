@@ -165,6 +165,7 @@ fault_draw_impair(struct rng *g, struct simlink_impair *im)
 
 struct fault_tally {
         unsigned ok, errors, corrupt, hangs, leaks, storms;
+        uint64_t oversize; /* TCP segments larger than the MTU (fragmented or dropped) */
         uint64_t corrupted_frames, lost_frames, dup_frames;
         uint64_t rto_fired, fast_rexmt, transfer_us; /* how recovery went, over all runs */
 };
@@ -270,6 +271,10 @@ fault_one_run(uint64_t seed, struct fault_tally *t)
                 const struct stack *st = i == 0 ? net->a : net->b;
                 t->rto_fired += st->counters[CNT_TCP_RTO_FIRED];
                 t->fast_rexmt += st->counters[CNT_TCP_FAST_REXMT];
+                /* RFC 9293 3.7.1 (MUST-16): no segment beyond Eff.snd.MSS, whatever options
+                 * (SACK blocks) it carries: with DF set it would be dropped; without, our own
+                 * IP layer would fragment it. */
+                t->oversize += st->counters[CNT_IP_TX_DF_TOO_BIG] + st->counters[CNT_IP_FRAG_TX];
                 if (st->counters[CNT_TCP_REXMT] > FAULT_MAX_REXMT_PER_END) {
                         t->storms++;
                         fault_describe_failure(seed, &r, "retransmission storm");
@@ -318,16 +323,17 @@ fault_1000_runs_intact_or_error_never_silent(void)
                 fault_one_run(seed0 + i, &t);
         fprintf(stderr,
                 "fault: %u runs: %u intact, %u reported errors, %u corrupt, %u hangs, %u leaks, "
-                "%u retransmission storms; "
+                "%u retransmission storms, %" PRIu64 " oversize segments; "
                 "frames lost %" PRIu64 " duplicated %" PRIu64 " corrupted %" PRIu64 "; %" PRIu64
                 " timeouts, %" PRIu64 " fast retransmits, %" PRIu64 " s simulated\n",
-                runs, t.ok, t.errors, t.corrupt, t.hangs, t.leaks, t.storms, t.lost_frames,
-                t.dup_frames, t.corrupted_frames, t.rto_fired, t.fast_rexmt,
+                runs, t.ok, t.errors, t.corrupt, t.hangs, t.leaks, t.storms, t.oversize,
+                t.lost_frames, t.dup_frames, t.corrupted_frames, t.rto_fired, t.fast_rexmt,
                 t.transfer_us / 1000000);
         CU_ASSERT_EQUAL(t.corrupt, 0);
         CU_ASSERT_EQUAL(t.hangs, 0);
         CU_ASSERT_EQUAL(t.leaks, 0);
         CU_ASSERT_EQUAL(t.storms, 0);
+        CU_ASSERT_EQUAL(t.oversize, 0);
         CU_ASSERT(t.errors <= FAULT_MAX_ERROR_RUNS);
         CU_ASSERT_EQUAL(t.ok + t.errors, runs);
         /* The impairments really happened: corruption reached the checksums. */

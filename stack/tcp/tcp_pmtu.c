@@ -1,0 +1,104 @@
+/* Path MTU discovery for TCP (RFC 1191; RFC 9293 3.7.2, SHLD-6): every segment of a
+ * connection leaves with DF set; a router that cannot forward one answers "fragmentation
+ * needed and DF set" (Datagram Too Big) with its next hop's MTU, and the connection then
+ * sends segments that fit. The estimate is kept per connection (RFC 1191 6.2 lets a host
+ * without a route cache keep it there), and dropped again after 10 minutes (6.3). */
+#include "stack/core/stack.h"
+#include "stack/net/icmp.h"
+#include "stack/net/ipv4.h"
+#include "stack/tcp/tcb.h"
+#include "stack/wire/ipv4.h"
+
+/* The smallest estimate we use: the datagram every host must accept (RFC 791). A Datagram
+ * Too Big below it (RFC 1191 3 only forbids going under 68) keeps this size and turns DF
+ * off, so a router on such a link fragments instead: a forged tiny MTU cannot make us send
+ * tiny segments (RFC 5927 7.2), and a real one still gets our data through. */
+#define TCP_PMTU_MIN 576u
+/* RFC 1191 6.3: try the first hop's MTU again this long after lowering the estimate. */
+#define TCP_PMTU_AGE_US (10ull * 60 * 1000000)
+
+/* RFC 1191 7, table 7-1: MTU plateaus, for a router that leaves the Next-Hop MTU zero. */
+static const uint16_t tcp_pmtu_plateaus[] = {32000, 17914, 8166, 4352, 2002,
+                                             1492,  1006,  508,  296,  68};
+
+/* RFC 1191 5: the largest plateau below the Total Length of the datagram that was too big. */
+static unsigned
+tcp_pmtu_plateau(unsigned total_len)
+{
+        for (unsigned i = 0; i < sizeof(tcp_pmtu_plateaus) / sizeof(tcp_pmtu_plateaus[0]); i++)
+                if (tcp_pmtu_plateaus[i] < total_len)
+                        return tcp_pmtu_plateaus[i];
+        return 68;
+}
+
+/* The MTU segments to raddr must fit: the estimate, else the first hop's (IPv4 header
+ * included; ipv4_mtu_to gives what is left after it). */
+static unsigned
+tcp_pmtu_current(struct stack *s, const struct tcb *t)
+{
+        return t->pmtu ? t->pmtu : ipv4_mtu_to(s, t->raddr) + IPV4_HDR_LEN;
+}
+
+/* SND.MSS: the peer's MSS option, bounded by what the path takes (RFC 9293 3.7.1 and
+ * MUST-14: MTU less 40 octets of IPv4 and TCP headers). */
+static void
+tcp_pmtu_set_mss(struct stack *s, struct tcb *t)
+{
+        unsigned mtu_mss = tcp_pmtu_current(s, t) - 40;
+
+        t->snd_mss = (uint16_t)(t->peer_mss < mtu_mss ? t->peer_mss : mtu_mss);
+}
+
+void
+tcp_pmtu_peer_mss(struct stack *s, struct tcb *t, unsigned mss)
+{
+        t->peer_mss = (uint16_t)mss;
+        tcp_pmtu_set_mss(s, t);
+}
+
+void
+tcp_pmtu_too_big(struct stack *s, struct tcb *t, const struct icmp_err *e)
+{
+        unsigned mtu = e->mtu ? e->mtu : tcp_pmtu_plateau(e->quoted_len);
+
+        /* RFC 1191 3: never raised by a Datagram Too Big; and one whose quoted datagram was
+         * no larger than the MTU it claims did not drop that datagram. */
+        if (mtu >= tcp_pmtu_current(s, t) || mtu >= e->quoted_len) {
+                stack_count(s, CNT_ICMP_ERR_IGNORED);
+                return;
+        }
+        if (mtu < TCP_PMTU_MIN) {
+                mtu = TCP_PMTU_MIN;
+                t->pmtu_no_df = true;
+        }
+        t->pmtu = (uint16_t)mtu;
+        t->pmtu_us = s->now_us;
+        tcp_pmtu_set_mss(s, t);
+        stack_count(s, CNT_TCP_PMTU_REDUCED);
+        if (!tcp_state_synchronized(t->state) || t->snd_una == t->snd_max)
+                return;
+        /* RFC 1191 6.4: the segment was dropped; resend from SND.UNA at the new size now
+         * rather than at the timeout. It is no sign of congestion: cwnd and ssthresh stay
+         * (the whole flight may go again within cwnd, as Linux does, where 6.4 suggests one
+         * segment until ACKs return). No RTT sample from resent data (Karn). */
+        t->rtt_timing = false;
+        tcp_tlp_reset(s, t);
+        /* Leave loss recovery (go-back-N resends everything; cwnd as it is) and enter none
+         * for this flight: its drops were the PTB's, not the network's load. */
+        t->in_recovery = false;
+        t->dupacks = 0;
+        t->recover = t->snd_max;
+        t->snd_nxt = t->snd_una;
+        tcp_output(s, t);
+        tcp_rexmt_arm(s, t);
+}
+
+void
+tcp_pmtu_age(struct stack *s, struct tcb *t)
+{
+        if (!t->pmtu || s->now_us - t->pmtu_us < TCP_PMTU_AGE_US)
+                return;
+        t->pmtu = 0;
+        t->pmtu_no_df = false;
+        tcp_pmtu_set_mss(s, t);
+}
