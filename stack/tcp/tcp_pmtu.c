@@ -59,18 +59,18 @@ tcp_pmtu_peer_mss(struct stack *s, struct tcb *t, unsigned mss)
 void
 tcp_pmtu_too_big(struct stack *s, struct tcb *t, const struct icmp_err *e)
 {
-        unsigned mtu = e->mtu ? e->mtu : tcp_pmtu_plateau(e->quoted_len);
+        unsigned told = e->mtu ? e->mtu : tcp_pmtu_plateau(e->quoted_len);
+        bool below = told < TCP_PMTU_MIN;
+        unsigned mtu = below ? TCP_PMTU_MIN : told;
 
-        /* RFC 1191 3: never raised by a Datagram Too Big; and one whose quoted datagram was
-         * no larger than the MTU it claims did not drop that datagram. */
-        if (mtu >= tcp_pmtu_current(s, t) || mtu >= e->quoted_len) {
+        /* RFC 1191 3: never raised by a Datagram Too Big; one whose quoted datagram was no
+         * larger than the MTU it claims did not drop that datagram; and below the floor
+         * only the first one counts (it turns DF off; the next change nothing). */
+        if (told >= e->quoted_len || (mtu >= tcp_pmtu_current(s, t) && (!below || t->pmtu_no_df))) {
                 stack_count(s, CNT_ICMP_ERR_IGNORED);
                 return;
         }
-        if (mtu < TCP_PMTU_MIN) {
-                mtu = TCP_PMTU_MIN;
-                t->pmtu_no_df = true;
-        }
+        t->pmtu_no_df = t->pmtu_no_df || below;
         t->pmtu = (uint16_t)mtu;
         t->pmtu_us = s->now_us;
         tcp_pmtu_set_mss(s, t);

@@ -1,6 +1,7 @@
-/* Path MTU discovery for TCP (RFC 1191, RFC 9293 3.7.2 and SHLD-6) against the fixture's
- * scripted peer and a router that answers with ICMP "fragmentation needed and DF set"
- * (Datagram Too Big). The link MTU is 1500 and the peer's MSS 1460 (no timestamps). */
+/* Segment size: path MTU discovery for TCP (RFC 1191, RFC 9293 3.7.2 and SHLD-6) against
+ * the fixture's scripted peer and a router that answers with ICMP "fragmentation needed and
+ * DF set" (Datagram Too Big), and the effective send MSS with options (3.7.1, MUST-16). The
+ * link MTU is 1500 and the peer's MSS 1460 (no timestamps). */
 #include <CUnit/CUnit.h>
 #include <string.h>
 
@@ -173,6 +174,9 @@ rfc1191_3_rfc5927_7_2_tiny_mtu_keeps_576_and_clears_df(void)
         pm_too_big(&fx, &g, 296);
         CU_ASSERT_EQUAL(t->snd_mss, 576 - 40);
         CU_ASSERT_EQUAL(pm_take_all(&fx, &seq, 536, false), 3); /* 1460 = 536 + 536 + 388 */
+        pm_too_big(&fx, &g, 296); /* the copy for another dropped segment: nothing new */
+        CU_ASSERT_EQUAL(tcpfx_pending(&fx), 0);
+        CU_ASSERT_EQUAL(stack_counter_get(fx.s, "tcp.pmtu_reductions"), 1);
         tcpfx_fini(&fx);
 }
 
@@ -204,6 +208,39 @@ rfc1191_6_3_estimate_raised_again_after_ten_minutes(void)
         tcpfx_fini(&fx);
 }
 
+/* RFC 9293 3.7.1 (MUST-16): Eff.snd.MSS = min(SendMSS + 20, MMS_S) - TCPhdrsize, where the
+ * TCP header size includes options. A resend in SACK recovery that carries a SACK block of
+ * our own (we hold out-of-order data from the peer) has 12 octets less room than SMSS; sent
+ * full, it would exceed the MTU (and, with DF, never leave). */
+static void
+rfc9293_3_7_1_resend_carrying_sack_blocks_fits_the_mss(void)
+{
+        struct tcpfx fx;
+        struct tcpfx_seg g;
+        struct tcp_opts o = {.n_sack = 1};
+        static uint8_t data[6 * SEG];
+
+        tcpfx_init(&fx);
+        fx.syn_opts.sack_perm = true;
+        fx.pwnd = 65535;
+        tcpfx_open(&fx, TCP_ESTABLISHED)->cwnd = 6 * SEG;
+        CU_ASSERT_EQUAL(sock_send(fx.s, fx.sd, data, sizeof(data)), (ssize_t)sizeof(data));
+        CU_ASSERT_EQUAL(tcpfx_drain(&fx), 6);
+        tcpfx_send(&fx, TCP_ACK, fx.pseq + 10, fx.iss + 1, data, 10, NULL); /* ahead of a hole */
+        tcpfx_drain(&fx);
+        o.sack[0].left = fx.iss + 1 + SEG; /* segments 1-4 arrived: 0 is lost (RFC 6675 4) */
+        o.sack[0].right = fx.iss + 1 + 5 * SEG;
+        tcpfx_send(&fx, TCP_ACK, fx.pseq, fx.iss + 1, NULL, 0, &o);
+        CU_ASSERT_FATAL(tcpfx_take(&fx, &g));
+        CU_ASSERT_EQUAL(g.h.seq, fx.iss + 1);
+        CU_ASSERT_EQUAL(g.h.opts.n_sack, 1);
+        CU_ASSERT_EQUAL(g.len, SEG - 12);
+        CU_ASSERT(g.ip.total_len <= 1500);
+        CU_ASSERT_EQUAL(stack_counter_get(fx.s, "ip.drop_df_too_big"), 0);
+        CU_ASSERT_EQUAL(stack_counter_get(fx.s, "ip.fragments_sent"), 0);
+        tcpfx_fini(&fx);
+}
+
 void suite_tcp_pmtu(void);
 
 void
@@ -225,4 +262,6 @@ suite_tcp_pmtu(void)
                     rfc1191_3_rfc5927_7_2_tiny_mtu_keeps_576_and_clears_df);
         CU_add_test(su, "rfc1191_6_3_estimate_raised_again_after_ten_minutes",
                     rfc1191_6_3_estimate_raised_again_after_ten_minutes);
+        CU_add_test(su, "rfc9293_3_7_1_resend_carrying_sack_blocks_fits_the_mss",
+                    rfc9293_3_7_1_resend_carrying_sack_blocks_fits_the_mss);
 }
