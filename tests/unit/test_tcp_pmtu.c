@@ -40,6 +40,27 @@ pm_too_big(struct tcpfx *fx, const struct tcpfx_seg *g, uint16_t mtu)
         tcpfx_inject_icmp_error(fx, ICMP_DEST_UNREACH, ICMP_UNREACH_NEEDFRAG, mtu, g);
 }
 
+/* pm_open, then the router's Datagram Too Big (MTU mtu) for the first segment. */
+static struct tcb *
+pm_open_too_big(struct tcpfx *fx, unsigned n, struct tcpfx_seg *g, uint16_t mtu)
+{
+        struct tcb *t = pm_open(fx, n, g);
+
+        pm_too_big(fx, g, mtu);
+        return t;
+}
+
+/* The last Datagram Too Big changed nothing: SND.MSS still mss, nothing resent, and
+ * `reductions` in all. Ends the test. */
+static void
+pm_ignored_then_fini(struct tcpfx *fx, const struct tcb *t, uint16_t mss, unsigned reductions)
+{
+        CU_ASSERT_EQUAL(t->snd_mss, mss);
+        CU_ASSERT_EQUAL(tcpfx_pending(fx), 0);
+        CU_ASSERT_EQUAL(stack_counter_get(fx->s, "tcp.pmtu_reductions"), reductions);
+        tcpfx_fini(fx);
+}
+
 /* Take every segment sent; return how many, checking each starts where the last ended (from
  * *seq on), is at most max octets and carries DF as df says. */
 static unsigned
@@ -111,17 +132,13 @@ rfc1191_3_datagram_too_big_never_raises_the_estimate(void)
 {
         struct tcpfx fx;
         struct tcpfx_seg g;
-        struct tcb *t = pm_open(&fx, 3, &g);
+        struct tcb *t = pm_open_too_big(&fx, 3, &g, 1280);
         uint32_t seq = fx.iss + 1;
 
-        pm_too_big(&fx, &g, 1280);
         pm_take_all(&fx, &seq, 1240, true);
         pm_too_big(&fx, &g, 1280);
         pm_too_big(&fx, &g, 1400);
-        CU_ASSERT_EQUAL(t->snd_mss, 1240);
-        CU_ASSERT_EQUAL(tcpfx_pending(&fx), 0);
-        CU_ASSERT_EQUAL(stack_counter_get(fx.s, "tcp.pmtu_reductions"), 1);
-        tcpfx_fini(&fx);
+        pm_ignored_then_fini(&fx, t, 1240, 1);
 }
 
 /* RFC 5927 4.1: the quoted sequence number must belong to data in flight, else the message
@@ -138,10 +155,7 @@ rfc5927_4_1_datagram_too_big_for_data_not_in_flight_is_ignored(void)
         forged.raw[g.ip.hdr_len + 4] ^= 0x80; /* sequence number far outside the window */
         pm_too_big(&fx, &forged, 1280);
         pm_too_big(&fx, &g, 1500); /* the quoted datagram was 1500 octets: it fit */
-        CU_ASSERT_EQUAL(t->snd_mss, SEG);
-        CU_ASSERT_EQUAL(tcpfx_pending(&fx), 0);
-        CU_ASSERT_EQUAL(stack_counter_get(fx.s, "tcp.pmtu_reductions"), 0);
-        tcpfx_fini(&fx);
+        pm_ignored_then_fini(&fx, t, SEG, 0);
 }
 
 /* RFC 1191 5: a router that predates RFC 1191 leaves the Next-Hop MTU field zero; the host
@@ -152,9 +166,8 @@ rfc1191_5_zero_next_hop_mtu_takes_the_plateau_below_the_quoted_length(void)
 {
         struct tcpfx fx;
         struct tcpfx_seg g;
-        struct tcb *t = pm_open(&fx, 1, &g);
+        struct tcb *t = pm_open_too_big(&fx, 1, &g, 0);
 
-        pm_too_big(&fx, &g, 0);
         CU_ASSERT_EQUAL(t->snd_mss, 1492 - 40);
         tcpfx_fini(&fx);
 }
@@ -168,16 +181,13 @@ rfc1191_3_rfc5927_7_2_tiny_mtu_keeps_576_and_clears_df(void)
 {
         struct tcpfx fx;
         struct tcpfx_seg g;
-        struct tcb *t = pm_open(&fx, 1, &g);
+        struct tcb *t = pm_open_too_big(&fx, 1, &g, 296);
         uint32_t seq = fx.iss + 1;
 
-        pm_too_big(&fx, &g, 296);
         CU_ASSERT_EQUAL(t->snd_mss, 576 - 40);
         CU_ASSERT_EQUAL(pm_take_all(&fx, &seq, 536, false), 3); /* 1460 = 536 + 536 + 388 */
         pm_too_big(&fx, &g, 296); /* the copy for another dropped segment: nothing new */
-        CU_ASSERT_EQUAL(tcpfx_pending(&fx), 0);
-        CU_ASSERT_EQUAL(stack_counter_get(fx.s, "tcp.pmtu_reductions"), 1);
-        tcpfx_fini(&fx);
+        pm_ignored_then_fini(&fx, t, 576 - 40, 1);
 }
 
 /* RFC 1191 6.3: "a host should periodically ... increase its PMTU estimate"; the estimate
@@ -188,11 +198,10 @@ rfc1191_6_3_estimate_raised_again_after_ten_minutes(void)
 {
         struct tcpfx fx;
         struct tcpfx_seg g;
-        struct tcb *t = pm_open(&fx, 1, &g);
+        struct tcb *t = pm_open_too_big(&fx, 1, &g, 1280);
         static const uint8_t more[2 * SEG];
         uint32_t seq = fx.iss + 1;
 
-        pm_too_big(&fx, &g, 1280);
         CU_ASSERT_EQUAL(pm_take_all(&fx, &seq, 1240, true), 2); /* 1460 = 1240 + 220 */
         tcpfx_send(&fx, TCP_ACK, fx.pseq, seq, NULL, 0, NULL);
         tcpfx_advance(&fx, 9 * MINUTE_US);
