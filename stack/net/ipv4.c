@@ -230,9 +230,9 @@ ipv4_output(struct stack *s, struct pkt *p, const struct ipv4_out *o)
         if (p->len + IPV4_HDR_LEN <= ifc->mtu)
                 return ipv4_send_one(s, ifc, p, &h);
         if (p->gso_size && (iface_tx_caps(ifc) & LINK_TX_TSO4)) {
-                /* A TSO super-frame is never fragmented: the link cuts it into segments of
-                 * at most the MTU, each of which inherits DF and gets its own ID. */
-                h.df = true;
+                /* A TSO super-frame is never fragmented here: the link cuts it into
+                 * segments of at most the MTU, each of which inherits DF (TCP's choice,
+                 * tcp_pmtu.c) and gets its own ID. */
                 return ipv4_send_one(s, ifc, p, &h);
         }
         if (o->df) {

@@ -8,22 +8,26 @@
 #   router never fragments anything of ours;
 # - MTU 500 (under the 576 floor of tcp_pmtu.c): stackd keeps 576 and sends without DF, and
 #   the router fragments; the file still arrives whole.
+# Both again with --offload, where stackd hands the kernel TSO super-frames that the kernel
+# cuts at our (lowered) MSS: no retransmission timeout either way.
 . "$(dirname "$0")/lib.sh"
 t_require_root
 t_require_cmd ip curl tshark nstat sha256sum
 
-# pmtu_fetch MTU: the topology with the router's side of the veth at MTU, stackd serving a
-# 1 MB file, curl fetching it from the client namespace. Sets STATS (stackd's counters),
-# FRAGS (IPv4 fragments the router created) and PCAP (stackd's capture).
+# pmtu_fetch MTU [STACKD_ARGS...]: the topology with the router's side of the veth at MTU,
+# stackd serving a 1 MB file, curl fetching it from the client namespace. Sets STATS
+# (stackd's counters), FRAGS (IPv4 fragments the router created), PCAP (stackd's capture)
+# and ICMP (the frame number of the first ICMP "fragmentation needed" in it).
 pmtu_fetch() {
-	local ns nh www got want out
+	local ns nh www got want out mtu=$1
+	shift
 	ns_create ns pmtu
 	ns_tap "$ns"
 	ns_create nh pmtuh
 	ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1
 	ip -n "$ns" link add r0 type veth peer name r1 netns "$nh"
 	ip -n "$ns" addr add 10.9.0.1/24 dev r0
-	ip -n "$ns" link set r0 mtu "$1" up
+	ip -n "$ns" link set r0 mtu "$mtu" up
 	ip -n "$nh" addr add 10.9.0.2/24 dev r1
 	ip -n "$nh" link set r1 up
 	ip -n "$nh" route add default via 10.9.0.1
@@ -32,48 +36,64 @@ pmtu_fetch() {
 	mkdir -p "$www"
 	T_RM_LIST+=("$www")
 	head -c 1000000 /dev/urandom >"$www/big.bin"
-	PCAP="$T_TMP/pmtu.$1.pcap"
-	stackd_start "$ns" --http "$www" --stats --pcap "$PCAP"
+	PCAP="$T_TMP/pmtu.$mtu.$BASHPID.pcap"
+	stackd_start "$ns" --http "$www" --stats --pcap "$PCAP" "$@"
 	ip netns exec "$ns" nstat -n # reset the counters nstat reports as deltas
 	ns_exec "$nh" curl -sS --max-time 30 -o "$out" http://10.0.0.2/big.bin ||
-		fail "curl through the MTU $1 link failed"
+		fail "curl through the MTU $mtu link failed"
 	FRAGS=$(ip netns exec "$ns" nstat -a IpFragCreates | awk '$1 == "IpFragCreates" {print $2}')
 	FRAGS=${FRAGS:-0}
 	stackd_stop
 	got=$(sha256sum <"$out")
 	want=$(sha256sum <"$www/big.bin")
-	expect_eq "$got" "$want" "sha256 of the file through the MTU $1 link"
+	expect_eq "$got" "$want" "sha256 of the file through the MTU $mtu link"
 	STATS=$(grep -E '^ +(tcp|ip|icmp)\.' "$STACKD_LOG")
 	echo "router fragments: $FRAGS"
-	echo "$STATS" | grep -E 'pmtu|fragment|df' || true
+	echo "$STATS" | grep -E 'pmtu|fragment|df|rto|icmp' || true
+	expect_match "$STATS" 'tcp\.pmtu_reductions +1$' "stackd's counters"
+	expect_no_match "$STATS" 'tcp\.rto_timeouts' "stackd's counters"
+	ICMP=$(tshark -r "$PCAP" -Y 'icmp.type == 3 && icmp.code == 4' -T fields -e frame.number |
+		head -n 1)
+	[[ -n "$ICMP" ]] || fail "no ICMP fragmentation needed reached stackd"
 }
 
 case_datagram_too_big_lowers_the_mss() {
-	local big
 	pmtu_fetch 1280
-	expect_match "$STATS" 'tcp\.pmtu_reductions +1$' "stackd's counters"
 	expect_eq "$FRAGS" 0 "fragments the router made of our segments"
 	(($(tshark_count "$PCAP" 'icmp.type == 3 && icmp.code == 4 && icmp.mtu == 1280') > 0)) ||
-		fail "no ICMP fragmentation needed (MTU 1280) reached stackd"
+		fail "the ICMP did not say MTU 1280"
 	(($(tshark_count "$PCAP" '!icmp && ip.src == 10.0.0.2 && tcp && ip.flags.df == 0') == 0)) ||
 		fail "a segment of ours left without DF"
 	# After the first Datagram Too Big, nothing of ours is larger than the path takes.
-	big=$(tshark -r "$PCAP" -Y 'icmp.type == 3 && icmp.code == 4' -T fields -e frame.number |
-		head -n 1)
-	(($(tshark_count "$PCAP" "frame.number > $big && !icmp && ip.src == 10.0.0.2 && ip.len > 1280") == 0)) ||
+	(($(tshark_count "$PCAP" "frame.number > $ICMP && !icmp && ip.src == 10.0.0.2 && ip.len > 1280") == 0)) ||
 		fail "segments larger than 1280 octets after the ICMP"
 }
 
 case_tiny_mtu_sends_576_without_df() {
 	pmtu_fetch 500
-	expect_match "$STATS" 'tcp\.pmtu_reductions +1$' "stackd's counters"
 	((FRAGS > 0)) || fail "the router fragmented nothing: were our segments sent with DF?"
-	(($(tshark_count "$PCAP" '!icmp && ip.src == 10.0.0.2 && tcp && ip.len > 576') > 0)) ||
-		fail "no full-size segment before the ICMP"
-	(($(tshark_count "$PCAP" '!icmp && ip.src == 10.0.0.2 && tcp.len > 536 && ip.flags.df == 0') == 0)) ||
-		fail "a segment over 576 octets left without DF"
+	(($(tshark_count "$PCAP" "frame.number > $ICMP && !icmp && ip.src == 10.0.0.2 && ip.len > 576") == 0)) ||
+		fail "segments larger than 576 octets after the ICMP"
+	(($(tshark_count "$PCAP" "frame.number > $ICMP && !icmp && ip.src == 10.0.0.2 && tcp.len > 0 && ip.flags.df == 1") == 0)) ||
+		fail "a data segment kept DF after the ICMP"
+}
+
+# With --offload the capture shows the super-frames as they left (one frame of up to 64 KB):
+# the kernel cuts them at the MSS, the router sees only the pieces.
+case_offload_datagram_too_big_lowers_the_mss() {
+	pmtu_fetch 1280 --offload
+	expect_eq "$FRAGS" 0 "fragments the router made of our segments"
+}
+
+case_offload_tiny_mtu_super_frames_without_df() {
+	pmtu_fetch 500 --offload
+	((FRAGS > 0)) || fail "the router fragmented nothing: were our pieces sent with DF?"
+	(($(tshark_count "$PCAP" "frame.number > $ICMP && !icmp && ip.src == 10.0.0.2 && tcp.len > 0 && ip.flags.df == 1") == 0)) ||
+		fail "a super-frame kept DF after the ICMP"
 }
 
 t_case datagram_too_big_lowers_the_mss case_datagram_too_big_lowers_the_mss
 t_case tiny_mtu_sends_576_without_df case_tiny_mtu_sends_576_without_df
+t_case offload_datagram_too_big_lowers_the_mss case_offload_datagram_too_big_lowers_the_mss
+t_case offload_tiny_mtu_super_frames_without_df case_offload_tiny_mtu_super_frames_without_df
 t_done
