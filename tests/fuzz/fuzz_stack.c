@@ -9,6 +9,10 @@
  *             3 a TCP segment on the stream byte 0 picks among those T has spoken on: the
  *             rest is the TCP header and data, with ports set, SEQ counted from T's last
  *             ACK and ACK from T's highest sequence sent, checksum fixed (in-window input);
+ *             with bit 7 of byte 0 set, an ICMP error about that stream instead: bytes 1-8
+ *             its header (type, code, -, -, the word with RFC 1191's next-hop MTU), then a
+ *             quoted IPv4 header of T's (bytes 9-10 its Total Length) and the quoted TCP
+ *             header, ports set and SEQ counted from T's highest sequence sent;
  *   CTL >> 2 & 3   what T's application does next: 0 accept and read everything, 1 nothing,
  *             2 send on every TCP socket, 3 shut down or close the next socket in turn;
  *   CTL >> 4  how long to let pass (waits_us[]), timers firing as they fall due.
@@ -35,37 +39,80 @@ static const uint64_t waits_us[16] = {0,        1000,      10000,     50000,    
                                       500000,   1000000,   2000000,   5000000,  10000000, 30000000,
                                       60000000, 120000000, 300000000, 600000000};
 
+/* The Ethernet and IPv4 headers of a frame from the peer at pip to T carrying len octets
+ * of proto; checksums fixed. Returns the frame length. */
+static size_t
+frame_to_t(uint8_t *fr, uint32_t pip, uint8_t proto, size_t len)
+{
+        uint8_t *ip = fr + ETH_HDR_LEN;
+
+        memset(ip, 0, IPV4_HDR_LEN);
+        ip[0] = 0x45;
+        put16(ip + 2, (uint16_t)(IPV4_HDR_LEN + len));
+        put16(ip + 6, IPV4_FLAG_DF);
+        ip[8] = 64;
+        ip[9] = proto;
+        put32(ip + 12, pip);
+        put32(ip + 16, FZ_ADDR_STACK);
+        memcpy(fr, fz_mac_stack, 6);
+        memcpy(fr + 6, fz_mac_peer, 6);
+        put16(fr + 12, ETH_TYPE_IPV4);
+        fz_fix_frame(fr, ETH_HDR_LEN + IPV4_HDR_LEN + len);
+        return ETH_HDR_LEN + IPV4_HDR_LEN + len;
+}
+
+/* Mode 3 with bit 7 of data[0]: an ICMP error (RFC 792) from the peer quoting a segment T
+ * sent on the stream: d[0..7] the ICMP header, d[8..9] the quoted Total Length, d[10..13]
+ * the quoted SEQ as an offset from T's highest sequence sent, then more quoted octets. */
+static size_t
+build_tracked_icmp(const struct track *t, const uint8_t *d, size_t n, uint8_t *fr)
+{
+        uint8_t *icmp = fr + ETH_HDR_LEN + IPV4_HDR_LEN, *q = icmp + 8, *qtcp = q + IPV4_HDR_LEN;
+        size_t extra = n > 14 ? n - 14 : 0, len;
+
+        if (n < 14)
+                return 0;
+        extra = extra < 512 ? extra : 512;
+        memcpy(icmp, d, 8);
+        memset(q, 0, IPV4_HDR_LEN);
+        q[0] = 0x45;
+        memcpy(q + 2, d + 8, 2);
+        q[8] = 64;
+        q[9] = IPV4_PROTO_TCP;
+        put32(q + 12, FZ_ADDR_STACK);
+        put32(q + 16, t->pip);
+        put16(qtcp, t->tport);
+        put16(qtcp + 2, t->pport);
+        put32(qtcp + 4, get32(d + 10) + t->snd_max);
+        memcpy(qtcp + 8, d + 14, extra);
+        len = 8 + IPV4_HDR_LEN + 8 + extra;
+        return frame_to_t(fr, t->pip, IPV4_PROTO_ICMP, len);
+}
+
 /* Mode 3: data[0] picks a stream T has spoken on; the rest is a TCP header and payload whose
- * SEQ and ACK are offsets from what T expects and has sent. Returns the frame length. */
+ * SEQ and ACK are offsets from what T expects and has sent (or, with bit 7, an ICMP error
+ * quoting one of T's segments). Returns the frame length. */
 static size_t
 build_tracked(struct world *w, const uint8_t *d, size_t n, uint8_t *fr)
 {
         struct track *t;
-        uint8_t *ip = fr + ETH_HDR_LEN, *tcp = ip + IPV4_HDR_LEN;
+        uint8_t *tcp = fr + ETH_HDR_LEN + IPV4_HDR_LEN;
         size_t seg = n > 1 ? n - 1 : 0;
 
-        if (w->n_tr == 0 || seg < TCP_HDR_LEN)
+        if (w->n_tr == 0 || n < 1)
                 return 0;
-        t = &w->tr[d[0] % w->n_tr];
+        t = &w->tr[(d[0] & 0x7f) % w->n_tr];
+        if (d[0] & 0x80)
+                return build_tracked_icmp(t, d + 1, n - 1, fr);
+        if (seg < TCP_HDR_LEN)
+                return 0;
         seg = seg < 1500 - IPV4_HDR_LEN ? seg : 1500 - IPV4_HDR_LEN;
         memcpy(tcp, d + 1, seg);
         put16(tcp, t->pport);
         put16(tcp + 2, t->tport);
         put32(tcp + 4, get32(tcp + 4) + t->ack);
         put32(tcp + 8, get32(tcp + 8) + t->snd_max);
-        memset(ip, 0, IPV4_HDR_LEN);
-        ip[0] = 0x45;
-        put16(ip + 2, (uint16_t)(IPV4_HDR_LEN + seg));
-        put16(ip + 6, IPV4_FLAG_DF);
-        ip[8] = 64;
-        ip[9] = IPV4_PROTO_TCP;
-        put32(ip + 12, t->pip);
-        put32(ip + 16, FZ_ADDR_STACK);
-        memcpy(fr, fz_mac_stack, 6);
-        memcpy(fr + 6, fz_mac_peer, 6);
-        put16(fr + 12, ETH_TYPE_IPV4);
-        fz_fix_frame(fr, ETH_HDR_LEN + IPV4_HDR_LEN + seg);
-        return ETH_HDR_LEN + IPV4_HDR_LEN + seg;
+        return frame_to_t(fr, t->pip, IPV4_PROTO_TCP, seg);
 }
 
 /* Mode 2: the ACK field of a segment on a stream T has spoken on counts from T's ISS. */
