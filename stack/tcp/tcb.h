@@ -204,6 +204,7 @@ struct tcb {
 
 #define TCP_HASH_MIN 256  /* buckets to start with; doubled past one TCB per bucket */
 #define TCP_RING_CACHE 32 /* freed ring buffers kept for the next connection (per stack) */
+#define TCP_PMTU_DESTS 16 /* path MTU estimates kept per destination (tcp_pmtu.c) */
 #define TCP_RING_CACHE_MAX (128u * 1024u) /* larger buffers go back to malloc at once */
 #define TCP_DELACK_US 200000u             /* RFC 9293 MUST-40: an ACK is delayed well under 0.5 s */
 /* Keep-alive defaults (RFC 9293 3.8.4): MUST-28 idle at least 2 hours; 9 probes 75 s apart. */
@@ -232,6 +233,13 @@ struct tcp_state {
          * for each ring. */
         struct tcp_ring_buf ring_cache[TCP_RING_CACHE];
         unsigned n_ring_cache;
+        /* RFC 1191 6.2: path MTU estimates by destination, for the next connection there. */
+        struct tcp_pmtu_dest {
+                uint32_t dst;
+                uint16_t mtu;
+                bool no_df;
+                uint64_t us; /* when learned: 0 is a free slot */
+        } pmtu_dests[TCP_PMTU_DESTS];
         /* Receive placement (DESIGN.md 6, header prediction): the connection whose last
          * in-order data arrived on place_ifc, a link with rxv, behind place_hdr_len bytes of
          * link (place_l2 of them), IPv4 and TCP headers. NULL: no prediction. */

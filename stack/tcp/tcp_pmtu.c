@@ -1,8 +1,10 @@
 /* Path MTU discovery for TCP (RFC 1191; RFC 9293 3.7.2, SHLD-6): every segment of a
  * connection leaves with DF set; a router that cannot forward one answers "fragmentation
  * needed and DF set" (Datagram Too Big) with its next hop's MTU, and the connection then
- * sends segments that fit. The estimate is kept per connection (RFC 1191 6.2 lets a host
- * without a route cache keep it there), and dropped again after 10 minutes (6.3). */
+ * sends segments that fit. The estimate is kept in the connection and, for the next
+ * connections to that host, in a small table by destination (RFC 1191 6.2: the PMTU
+ * belongs to the path; this stack has no route cache to hold it), and dropped again after
+ * 10 minutes (6.3). */
 #include "stack/core/stack.h"
 #include "stack/net/icmp.h"
 #include "stack/net/ipv4.h"
@@ -49,9 +51,45 @@ tcp_pmtu_set_mss(struct stack *s, struct tcb *t)
         t->snd_mss = (uint16_t)(t->peer_mss < mtu_mss ? t->peer_mss : mtu_mss);
 }
 
+/* The fresh estimate for dst, or NULL. */
+static struct tcp_pmtu_dest *
+tcp_pmtu_dest(struct stack *s, uint32_t dst)
+{
+        for (unsigned i = 0; i < TCP_PMTU_DESTS; i++) {
+                struct tcp_pmtu_dest *d = &s->tcp->pmtu_dests[i];
+                if (d->us && d->dst == dst && s->now_us - d->us < TCP_PMTU_AGE_US)
+                        return d;
+        }
+        return NULL;
+}
+
+/* Remember t's estimate for its destination: in that destination's slot, else in the
+ * oldest one (a free slot has time 0, a stale one is older than every fresh one). */
+static void
+tcp_pmtu_remember(struct stack *s, const struct tcb *t)
+{
+        struct tcp_pmtu_dest *all = s->tcp->pmtu_dests, *d = tcp_pmtu_dest(s, t->raddr);
+
+        if (!d) {
+                d = &all[0];
+                for (unsigned i = 1; i < TCP_PMTU_DESTS; i++)
+                        if (all[i].us < d->us)
+                                d = &all[i];
+        }
+        *d = (struct tcp_pmtu_dest){
+            .dst = t->raddr, .mtu = t->pmtu, .no_df = t->pmtu_no_df, .us = t->pmtu_us};
+}
+
 void
 tcp_pmtu_peer_mss(struct stack *s, struct tcb *t, unsigned mss)
 {
+        const struct tcp_pmtu_dest *d = tcp_pmtu_dest(s, t->raddr);
+
+        if (d && !t->pmtu) { /* another connection to this host learned the path's MTU */
+                t->pmtu = d->mtu;
+                t->pmtu_no_df = d->no_df;
+                t->pmtu_us = d->us;
+        }
         t->peer_mss = (uint16_t)mss;
         tcp_pmtu_set_mss(s, t);
 }
@@ -74,6 +112,7 @@ tcp_pmtu_too_big(struct stack *s, struct tcb *t, const struct icmp_err *e)
         t->pmtu = (uint16_t)mtu;
         t->pmtu_us = s->now_us;
         tcp_pmtu_set_mss(s, t);
+        tcp_pmtu_remember(s, t);
         stack_count(s, CNT_TCP_PMTU_REDUCED);
         if (!tcp_state_synchronized(t->state) || t->snd_una == t->snd_max)
                 return;

@@ -5,7 +5,8 @@
 # over HTTP to the client:
 # - MTU 1280: our 1500-octet segments carry DF, so the kernel drops them and answers
 #   "fragmentation needed" (ICMP 3/4) with 1280; stackd lowers its MSS, resends, and the
-#   router never fragments anything of ours;
+#   router never fragments anything of ours; a second download starts at the lower MSS
+#   (one reduction in all);
 # - MTU 500 (under the 576 floor of tcp_pmtu.c): stackd keeps 576 and sends without DF, and
 #   the router fragments; the file still arrives whole.
 # Both again with --offload, where stackd hands the kernel TSO super-frames that the kernel
@@ -39,8 +40,12 @@ pmtu_fetch() {
 	PCAP="$T_TMP/pmtu.$mtu.$BASHPID.pcap"
 	stackd_start "$ns" --http "$www" --stats --pcap "$PCAP" "$@"
 	ip netns exec "$ns" nstat -n # reset the counters nstat reports as deltas
+	# Two connections: the second starts from the estimate the first learned (RFC 1191 6.2).
 	ns_exec "$nh" curl -sS --max-time 30 -o "$out" http://10.0.0.2/big.bin ||
 		fail "curl through the MTU $mtu link failed"
+	ns_exec "$nh" curl -sS --max-time 30 -o "$out.2" http://10.0.0.2/big.bin ||
+		fail "the second curl through the MTU $mtu link failed"
+	cmp "$out" "$out.2" || fail "the second download differs from the first"
 	FRAGS=$(ip netns exec "$ns" nstat -a IpFragCreates | awk '$1 == "IpFragCreates" {print $2}')
 	FRAGS=${FRAGS:-0}
 	stackd_stop

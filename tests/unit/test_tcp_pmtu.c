@@ -217,6 +217,33 @@ rfc1191_6_3_estimate_raised_again_after_ten_minutes(void)
         tcpfx_fini(&fx);
 }
 
+/* RFC 1191 5-6.2: the estimate belongs to the path ("the relevant path"), kept per
+ * destination: a later connection to the same host starts from it instead of learning it
+ * again from a dropped segment; once it has aged out (6.3), from the first hop's MTU. */
+static void
+rfc1191_6_2_next_connection_to_the_host_starts_from_the_estimate(void)
+{
+        struct tcpfx fx;
+        struct tcpfx_seg g;
+        struct tcb *t;
+        static const uint8_t data[SEG];
+
+        pm_open_too_big(&fx, 1, &g, 1280);
+        tcpfx_drain(&fx);
+        t = tcpfx_open(&fx, TCP_ESTABLISHED); /* a second connection to the same peer */
+        CU_ASSERT_EQUAL(t->snd_mss, 1240);
+        CU_ASSERT_EQUAL(sock_send(fx.s, fx.sd, data, SEG), (ssize_t)SEG);
+        CU_ASSERT_FATAL(tcpfx_take(&fx, &g));
+        CU_ASSERT_EQUAL(g.len, 1240);
+        CU_ASSERT(g.ip.df);
+        tcpfx_advance(&fx, 10 * MINUTE_US);
+        tcpfx_drain(&fx); /* the first two gave up meanwhile (R2) */
+        t = tcpfx_open(&fx, TCP_ESTABLISHED);
+        CU_ASSERT_EQUAL(t->snd_mss, SEG);
+        CU_ASSERT_EQUAL(stack_counter_get(fx.s, "tcp.pmtu_reductions"), 1);
+        tcpfx_fini(&fx);
+}
+
 /* RFC 9293 3.7.1 (MUST-16): Eff.snd.MSS = min(SendMSS + 20, MMS_S) - TCPhdrsize, where the
  * TCP header size includes options. A resend in SACK recovery that carries a SACK block of
  * our own (we hold out-of-order data from the peer) has 12 octets less room than SMSS; sent
@@ -271,6 +298,8 @@ suite_tcp_pmtu(void)
                     rfc1191_3_rfc5927_7_2_tiny_mtu_keeps_576_and_clears_df);
         CU_add_test(su, "rfc1191_6_3_estimate_raised_again_after_ten_minutes",
                     rfc1191_6_3_estimate_raised_again_after_ten_minutes);
+        CU_add_test(su, "rfc1191_6_2_next_connection_to_the_host_starts_from_the_estimate",
+                    rfc1191_6_2_next_connection_to_the_host_starts_from_the_estimate);
         CU_add_test(su, "rfc9293_3_7_1_resend_carrying_sack_blocks_fits_the_mss",
                     rfc9293_3_7_1_resend_carrying_sack_blocks_fits_the_mss);
 }
