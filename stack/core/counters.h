@@ -86,6 +86,7 @@
         X(TCP_TLP, "tcp.loss_probes")                                                              \
         X(TCP_TLP_REPAIR, "tcp.loss_probe_repairs")                                                \
         X(TCP_PMTU_REDUCED, "tcp.pmtu_reductions")                                                 \
+        X(TCP_PMTU_BLACK_HOLE, "tcp.pmtu_black_holes")                                             \
         X(TCP_OOO_RX, "tcp.out_of_order_segments")                                                 \
         X(TCP_OOO_DROP, "tcp.drop_out_of_order_bound")                                             \
         X(TCP_SYNQ_FULL, "tcp.drop_syn_queue_full")                                                \

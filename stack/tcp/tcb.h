@@ -409,6 +409,8 @@ struct icmp_err;
 void tcp_pmtu_peer_mss(struct stack *s, struct tcb *t, unsigned mss);
 /* A validated Datagram Too Big (ICMP 3/4) for t: lower the estimate, resend at once. */
 void tcp_pmtu_too_big(struct stack *s, struct tcb *t, const struct icmp_err *e);
+/* RFC 2923 2.1: R1 timeouts; a connection sending big DF segments falls back to 1280, no DF. */
+void tcp_pmtu_black_hole(struct stack *s, struct tcb *t);
 /* RFC 1191 6.3: drop an estimate older than 10 minutes (called before sending). */
 void tcp_pmtu_age(struct stack *s, struct tcb *t);
 

@@ -4,7 +4,9 @@
  * sends segments that fit. The estimate is kept in the connection and, for the next
  * connections to that host, in a small table by destination (RFC 1191 6.2: the PMTU
  * belongs to the path; this stack has no route cache to hold it), and dropped again after
- * 10 minutes (6.3). */
+ * 10 minutes (6.3). A path that drops big DF datagrams without telling us (a black hole,
+ * RFC 2923 2.1) shows only as timeouts: at R1 the connection falls back to 1280 without
+ * DF. */
 #include "stack/core/stack.h"
 #include "stack/net/icmp.h"
 #include "stack/net/ipv4.h"
@@ -16,6 +18,10 @@
  * off, so a router on such a link fragments instead: a forged tiny MTU cannot make us send
  * tiny segments (RFC 5927 7.2), and a real one still gets our data through. */
 #define TCP_PMTU_MIN 576u
+/* The black-hole fallback: the MTU of most tunnels (and IPv6's minimum), sent without DF so
+ * that a still smaller link fragments it. Smaller than most paths need, large enough that a
+ * lossy path taken for a black hole loses little. */
+#define TCP_PMTU_BLACK_HOLE 1280u
 /* RFC 1191 6.3: try the first hop's MTU again this long after lowering the estimate. */
 #define TCP_PMTU_AGE_US (10ull * 60 * 1000000)
 
@@ -130,6 +136,24 @@ tcp_pmtu_too_big(struct stack *s, struct tcb *t, const struct icmp_err *e)
         t->snd_nxt = t->snd_una;
         tcp_output(s, t);
         tcp_rexmt_arm(s, t);
+}
+
+void
+tcp_pmtu_black_hole(struct stack *s, struct tcb *t)
+{
+        uint32_t flight = t->snd_max - t->snd_una;
+
+        /* RFC 2923 2.1: only a connection whose resend is larger than the fallback can be
+         * stuck on a path that drops big DF datagrams silently; not remembered for the
+         * destination (an unreachable host is no small path). */
+        if (t->pmtu_no_df || !tcp_state_synchronized(t->state) ||
+            flight <= TCP_PMTU_BLACK_HOLE - 40 || t->snd_mss <= TCP_PMTU_BLACK_HOLE - 40)
+                return;
+        t->pmtu = TCP_PMTU_BLACK_HOLE;
+        t->pmtu_no_df = true;
+        t->pmtu_us = s->now_us;
+        tcp_pmtu_set_mss(s, t);
+        stack_count(s, CNT_TCP_PMTU_BLACK_HOLE);
 }
 
 void

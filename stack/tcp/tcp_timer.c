@@ -120,7 +120,8 @@ tcp_rexmt_fire(struct stack *s, struct timer *tm)
                 return;
         if (t->rexmt_count == TCP_R1_TIMEOUTS) {
                 tcp_negative_advice(s, t);
-                tcb_touch(s, t); /* SHLD-9: the application learns of it (SOCK_STALLED) */
+                tcp_pmtu_black_hole(s, t); /* before the resend below: it goes smaller */
+                tcb_touch(s, t);           /* SHLD-9: the application learns of it (SOCK_STALLED) */
         }
         /* RFC 6298 (5.5) back off, (5.6) restart; Karn: no RTT sample from resent data. */
         t->rto_us = t->rto_us * 2 > TCP_RTO_MAX_US ? TCP_RTO_MAX_US : t->rto_us * 2;

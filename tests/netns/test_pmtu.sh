@@ -10,48 +10,54 @@
 # - MTU 500 (under the 576 floor of tcp_pmtu.c): stackd keeps 576 and sends without DF, and
 #   the router fragments; the file still arrives whole.
 # Both again with --offload, where stackd hands the kernel TSO super-frames that the kernel
-# cuts at our (lowered) MSS: no retransmission timeout either way.
+# cuts at our (lowered) MSS: no retransmission timeout either way. And a black hole: the
+# 1280 link with the router's ICMP errors dropped.
 . "$(dirname "$0")/lib.sh"
 t_require_root
-t_require_cmd ip curl tshark nstat sha256sum
+t_require_cmd ip curl tshark nstat nft
 
-# pmtu_fetch MTU [STACKD_ARGS...]: the topology with the router's side of the veth at MTU,
-# stackd serving a 1 MB file, curl fetching it from the client namespace. Sets STATS
-# (stackd's counters), FRAGS (IPv4 fragments the router created), PCAP (stackd's capture)
-# and ICMP (the frame number of the first ICMP "fragmentation needed" in it).
-pmtu_fetch() {
-	local ns nh www got want out mtu=$1
-	shift
+# pmtu_net MTU: namespaces ns (the TAP and the router) and nh (the client, 10.9.0.2), the
+# router's side of the veth between them at MTU; a 1 MB file in $WWW.
+pmtu_net() {
 	ns_create ns pmtu
 	ns_tap "$ns"
 	ns_create nh pmtuh
 	ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1
 	ip -n "$ns" link add r0 type veth peer name r1 netns "$nh"
 	ip -n "$ns" addr add 10.9.0.1/24 dev r0
-	ip -n "$ns" link set r0 mtu "$mtu" up
+	ip -n "$ns" link set r0 mtu "$1" up
 	ip -n "$nh" addr add 10.9.0.2/24 dev r1
 	ip -n "$nh" link set r1 up
 	ip -n "$nh" route add default via 10.9.0.1
-	www="$T_TMP/www.$BASHPID"
-	out="$T_TMP/got.$BASHPID"
-	mkdir -p "$www"
-	T_RM_LIST+=("$www")
-	head -c 1000000 /dev/urandom >"$www/big.bin"
+	WWW="$T_TMP/www.$BASHPID"
+	mkdir -p "$WWW"
+	T_RM_LIST+=("$WWW")
+	head -c 1000000 /dev/urandom >"$WWW/big.bin"
+}
+
+# pmtu_get OUT: curl in nh fetches the file into OUT; it must arrive whole.
+pmtu_get() {
+	ns_exec "$nh" curl -sS --max-time 60 -o "$1" http://10.0.0.2/big.bin ||
+		fail "curl through the narrow link failed"
+	cmp "$1" "$WWW/big.bin" || fail "the download differs from the file"
+}
+
+# pmtu_fetch MTU [STACKD_ARGS...]: pmtu_net, stackd serving the file, two downloads (the
+# second starts from the estimate the first learned, RFC 1191 6.2). Sets STATS (stackd's
+# counters), FRAGS (IPv4 fragments the router created), PCAP (stackd's capture) and ICMP
+# (the frame number of the first ICMP "fragmentation needed" in it).
+pmtu_fetch() {
+	local mtu=$1
+	shift
+	pmtu_net "$mtu"
 	PCAP="$T_TMP/pmtu.$mtu.$BASHPID.pcap"
-	stackd_start "$ns" --http "$www" --stats --pcap "$PCAP" "$@"
+	stackd_start "$ns" --http "$WWW" --stats --pcap "$PCAP" "$@"
 	ip netns exec "$ns" nstat -n # reset the counters nstat reports as deltas
-	# Two connections: the second starts from the estimate the first learned (RFC 1191 6.2).
-	ns_exec "$nh" curl -sS --max-time 30 -o "$out" http://10.0.0.2/big.bin ||
-		fail "curl through the MTU $mtu link failed"
-	ns_exec "$nh" curl -sS --max-time 30 -o "$out.2" http://10.0.0.2/big.bin ||
-		fail "the second curl through the MTU $mtu link failed"
-	cmp "$out" "$out.2" || fail "the second download differs from the first"
+	pmtu_get "$T_TMP/got.$BASHPID"
+	pmtu_get "$T_TMP/got2.$BASHPID"
 	FRAGS=$(ip netns exec "$ns" nstat -a IpFragCreates | awk '$1 == "IpFragCreates" {print $2}')
 	FRAGS=${FRAGS:-0}
 	stackd_stop
-	got=$(sha256sum <"$out")
-	want=$(sha256sum <"$www/big.bin")
-	expect_eq "$got" "$want" "sha256 of the file through the MTU $mtu link"
 	STATS=$(grep -E '^ +(tcp|ip|icmp)\.' "$STACKD_LOG")
 	echo "router fragments: $FRAGS"
 	echo "$STATS" | grep -E 'pmtu|fragment|df|rto|icmp' || true
@@ -97,8 +103,28 @@ case_offload_tiny_mtu_super_frames_without_df() {
 		fail "a super-frame kept DF after the ICMP"
 }
 
+# RFC 2923 2.1: the router's ICMP errors are filtered (a black hole): our DF segments vanish
+# without a word. At R1 (the third timeout) stackd falls back to 1280 without DF, which the
+# 1280 link takes, and the download completes.
+case_black_hole_falls_back_at_r1() {
+	local stats
+	pmtu_net 1280
+	ip netns exec "$ns" nft add table ip bh
+	ip netns exec "$ns" nft add chain ip bh out '{ type filter hook output priority 0; }'
+	ip netns exec "$ns" nft add rule ip bh out icmp type destination-unreachable drop
+	stackd_start "$ns" --http "$WWW" --stats
+	pmtu_get "$T_TMP/got.$BASHPID"
+	stackd_stop
+	stats=$(grep -E '^ +(tcp|icmp)\.' "$STACKD_LOG")
+	echo "$stats" | grep -E 'pmtu|rto|icmp' || true
+	expect_match "$stats" 'tcp\.pmtu_black_holes +1$' "stackd's counters"
+	expect_no_match "$stats" 'tcp\.pmtu_reductions' "stackd's counters (no ICMP came through)"
+	expect_match "$stats" 'tcp\.rto_timeouts +[3-9]' "stackd's counters"
+}
+
 t_case datagram_too_big_lowers_the_mss case_datagram_too_big_lowers_the_mss
 t_case tiny_mtu_sends_576_without_df case_tiny_mtu_sends_576_without_df
 t_case offload_datagram_too_big_lowers_the_mss case_offload_datagram_too_big_lowers_the_mss
 t_case offload_tiny_mtu_super_frames_without_df case_offload_tiny_mtu_super_frames_without_df
+t_case black_hole_falls_back_at_r1 case_black_hole_falls_back_at_r1
 t_done

@@ -244,6 +244,38 @@ rfc1191_6_2_next_connection_to_the_host_starts_from_the_estimate(void)
         tcpfx_fini(&fx);
 }
 
+/* RFC 2923 2.1 (black hole detection; RFC 4821 1): a router that drops our DF segments
+ * without a Datagram Too Big reaching us (ICMP filtered) shows only as timeouts. At R1 a
+ * connection still sending segments larger than 1280 octets (most tunnels' MTU) falls back
+ * to 1280 without DF, so that a still smaller link fragments; before DF existed here, that
+ * was every connection's behaviour. The fallback is the connection's own: a host that
+ * merely stopped answering must not shrink the next connections to it. */
+static void
+rfc2923_2_1_black_hole_falls_back_to_1280_without_df_at_r1(void)
+{
+        struct tcpfx fx;
+        struct tcpfx_seg g;
+        struct tcb *t = pm_open(&fx, 1, &g);
+        uint64_t rto = 1000000;
+
+        for (unsigned i = 1; i < TCP_R1_TIMEOUTS; i++, rto *= 2) {
+                tcpfx_advance(&fx, rto); /* timeouts before R1: the same segment, DF */
+                CU_ASSERT_FATAL(tcpfx_take(&fx, &g));
+                CU_ASSERT_EQUAL(g.len, SEG);
+                CU_ASSERT(g.ip.df);
+        }
+        tcpfx_advance(&fx, rto);
+        CU_ASSERT_FATAL(tcpfx_take(&fx, &g));
+        CU_ASSERT_EQUAL(g.len, 1240);
+        CU_ASSERT(!g.ip.df);
+        CU_ASSERT_EQUAL(t->snd_mss, 1240);
+        CU_ASSERT_EQUAL(stack_counter_get(fx.s, "tcp.pmtu_black_holes"), 1);
+        tcpfx_drain(&fx);
+        t = tcpfx_open(&fx, TCP_ESTABLISHED); /* a second connection to that host */
+        CU_ASSERT_EQUAL(t->snd_mss, SEG);
+        tcpfx_fini(&fx);
+}
+
 /* RFC 9293 3.7.1 (MUST-16): Eff.snd.MSS = min(SendMSS + 20, MMS_S) - TCPhdrsize, where the
  * TCP header size includes options. A resend in SACK recovery that carries a SACK block of
  * our own (we hold out-of-order data from the peer) has 12 octets less room than SMSS; sent
@@ -300,6 +332,8 @@ suite_tcp_pmtu(void)
                     rfc1191_6_3_estimate_raised_again_after_ten_minutes);
         CU_add_test(su, "rfc1191_6_2_next_connection_to_the_host_starts_from_the_estimate",
                     rfc1191_6_2_next_connection_to_the_host_starts_from_the_estimate);
+        CU_add_test(su, "rfc2923_2_1_black_hole_falls_back_to_1280_without_df_at_r1",
+                    rfc2923_2_1_black_hole_falls_back_to_1280_without_df_at_r1);
         CU_add_test(su, "rfc9293_3_7_1_resend_carrying_sack_blocks_fits_the_mss",
                     rfc9293_3_7_1_resend_carrying_sack_blocks_fits_the_mss);
 }
