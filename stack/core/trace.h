@@ -13,14 +13,22 @@
 struct stack;
 struct iface;
 
-enum trace_kind { TRACE_TCP_STATE, TRACE_DROP, TRACE_REXMT, TRACE_RTO };
+enum trace_kind { TRACE_TCP_STATE, TRACE_DROP, TRACE_REXMT, TRACE_RTO, TRACE_PMTU };
+
+/* Why a TCB's path MTU estimate changed (TRACE_PMTU's why; tcp_pmtu.c). */
+enum trace_pmtu_why {
+        TRACE_PMTU_TOO_BIG,    /* an ICMP "fragmentation needed" */
+        TRACE_PMTU_REMEMBERED, /* an earlier connection to the host learned it */
+        TRACE_PMTU_BLACK_HOLE, /* R1 without an answer: 1280 without DF */
+        TRACE_PMTU_AGED        /* 10 minutes on: the first hop's MTU again */
+};
 
 struct trace_event {
         uint64_t t_us;
         enum trace_kind kind;
         uint32_t id;  /* tcb id, or 0 */
-        int from, to; /* TRACE_TCP_STATE: states; TRACE_DROP: counter id */
-        int why;      /* cause (enum tcp_why) */
+        int from, to; /* TRACE_TCP_STATE: states; TRACE_DROP: counter id; TRACE_PMTU: MTUs */
+        int why;      /* cause (enum tcp_why; enum trace_pmtu_why) */
         uint32_t snd_una, snd_nxt, rcv_nxt;
 };
 

@@ -286,6 +286,9 @@ enum tcp_verdict {
 
 /* tcp_fsm.c */
 const char *tcp_state_name(enum tcp_conn_state st);
+/* "tcp A.B.C.D:p > E.F.G.H:q", the start of t's --trace lines, into out. */
+#define TCP_TRACE_WHO_LEN 56
+const char *tcp_trace_who(const struct tcb *t, char out[TCP_TRACE_WHO_LEN]);
 const char *tcp_why_name(enum tcp_why why);
 bool tcp_transition_allowed(enum tcp_conn_state from, enum tcp_conn_state to);
 void tcp_set_state(struct stack *s, struct tcb *t, enum tcp_conn_state next, enum tcp_why why);

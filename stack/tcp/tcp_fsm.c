@@ -100,15 +100,24 @@ tcp_trace_transition(struct stack *s, const struct tcb *t, enum tcp_conn_state f
             .snd_nxt = t->snd_nxt,
             .rcv_nxt = t->rcv_nxt,
         };
-        uint32_t l = t->laddr, r = t->raddr;
+        char who[TCP_TRACE_WHO_LEN];
 
         trace_event_add(s, &ev);
         if (!s->cfg.trace)
                 return;
-        stack_trace_line(s, "tcp %u.%u.%u.%u:%u > %u.%u.%u.%u:%u %s -> %s (%s)", l >> 24,
-                         (l >> 16) & 255, (l >> 8) & 255, l & 255, t->lport, r >> 24,
-                         (r >> 16) & 255, (r >> 8) & 255, r & 255, t->rport, tcp_state_name(from),
+        stack_trace_line(s, "%s %s -> %s (%s)", tcp_trace_who(t, who), tcp_state_name(from),
                          tcp_state_name(t->state), tcp_why_name(why));
+}
+
+const char *
+tcp_trace_who(const struct tcb *t, char out[TCP_TRACE_WHO_LEN])
+{
+        uint32_t l = t->laddr, r = t->raddr;
+
+        snprintf(out, TCP_TRACE_WHO_LEN, "tcp %u.%u.%u.%u:%u > %u.%u.%u.%u:%u", l >> 24,
+                 (l >> 16) & 255, (l >> 8) & 255, l & 255, t->lport, r >> 24, (r >> 16) & 255,
+                 (r >> 8) & 255, r & 255, t->rport);
+        return out;
 }
 
 /* Entry actions, in one place (ARCHITECTURE.md section 2). */

@@ -7,7 +7,10 @@
  * 10 minutes (6.3). A path that drops big DF datagrams without telling us (a black hole,
  * RFC 2923 2.1) shows only as timeouts: at R1 the connection falls back to 1280 without
  * DF. */
+#include <stdio.h>
+
 #include "stack/core/stack.h"
+#include "stack/core/trace.h"
 #include "stack/net/icmp.h"
 #include "stack/net/ipv4.h"
 #include "stack/tcp/tcb.h"
@@ -57,6 +60,29 @@ tcp_pmtu_set_mss(struct stack *s, struct tcb *t)
         t->snd_mss = (uint16_t)(t->peer_mss < mtu_mss ? t->peer_mss : mtu_mss);
 }
 
+/* The estimate went from `from` to t's current MTU: a trace event (the ring gdb reads) and,
+ * with --trace, a line beside the state changes; `detail` says why, in words. */
+static void
+tcp_pmtu_trace(struct stack *s, const struct tcb *t, unsigned from, enum trace_pmtu_why why,
+               const char *detail)
+{
+        struct trace_event ev = {.t_us = s->now_us,
+                                 .kind = TRACE_PMTU,
+                                 .id = t->id,
+                                 .from = (int)from,
+                                 .to = (int)tcp_pmtu_current(s, t),
+                                 .why = (int)why,
+                                 .snd_una = t->snd_una,
+                                 .snd_nxt = t->snd_nxt,
+                                 .rcv_nxt = t->rcv_nxt};
+        char who[TCP_TRACE_WHO_LEN];
+
+        trace_event_add(s, &ev);
+        if (s->cfg.trace)
+                stack_trace_line(s, "%s path MTU %d -> %d (%s)", tcp_trace_who(t, who), ev.from,
+                                 ev.to, detail);
+}
+
 /* The fresh estimate for dst, or NULL. */
 static struct tcp_pmtu_dest *
 tcp_pmtu_dest(struct stack *s, uint32_t dst)
@@ -91,12 +117,15 @@ tcp_pmtu_peer_mss(struct stack *s, struct tcb *t, unsigned mss)
 {
         const struct tcp_pmtu_dest *d = tcp_pmtu_dest(s, t->raddr);
 
+        unsigned from = tcp_pmtu_current(s, t);
+
+        t->peer_mss = (uint16_t)mss;
         if (d && !t->pmtu) { /* another connection to this host learned the path's MTU */
                 t->pmtu = d->mtu;
                 t->pmtu_no_df = d->no_df;
                 t->pmtu_us = d->us;
+                tcp_pmtu_trace(s, t, from, TRACE_PMTU_REMEMBERED, "learned for this host before");
         }
-        t->peer_mss = (uint16_t)mss;
         tcp_pmtu_set_mss(s, t);
 }
 
@@ -105,12 +134,13 @@ tcp_pmtu_too_big(struct stack *s, struct tcb *t, const struct icmp_err *e)
 {
         unsigned told = e->mtu ? e->mtu : tcp_pmtu_plateau(e->quoted_len);
         bool below = told < TCP_PMTU_MIN;
-        unsigned mtu = below ? TCP_PMTU_MIN : told;
+        unsigned mtu = below ? TCP_PMTU_MIN : told, from = tcp_pmtu_current(s, t);
+        char detail[80];
 
         /* RFC 1191 3: never raised by a Datagram Too Big; one whose quoted datagram was no
          * larger than the MTU it claims did not drop that datagram; and below the floor
          * only the first one counts (it turns DF off; the next change nothing). */
-        if (told >= e->quoted_len || (mtu >= tcp_pmtu_current(s, t) && (!below || t->pmtu_no_df))) {
+        if (told >= e->quoted_len || (mtu >= from && (!below || t->pmtu_no_df))) {
                 stack_count(s, CNT_ICMP_ERR_IGNORED);
                 return;
         }
@@ -120,6 +150,10 @@ tcp_pmtu_too_big(struct stack *s, struct tcb *t, const struct icmp_err *e)
         tcp_pmtu_set_mss(s, t);
         tcp_pmtu_remember(s, t);
         stack_count(s, CNT_TCP_PMTU_REDUCED);
+        snprintf(detail, sizeof(detail), "fragmentation needed%s, from %u.%u.%u.%u",
+                 below ? " below 576: DF off" : "", e->from >> 24, (e->from >> 16) & 255,
+                 (e->from >> 8) & 255, e->from & 255);
+        tcp_pmtu_trace(s, t, from, TRACE_PMTU_TOO_BIG, detail);
         if (!tcp_state_synchronized(t->state) || t->snd_una == t->snd_max)
                 return;
         /* RFC 1191 6.4: the segment was dropped; resend from SND.UNA at the new size now
@@ -142,6 +176,7 @@ void
 tcp_pmtu_black_hole(struct stack *s, struct tcb *t)
 {
         uint32_t flight = t->snd_max - t->snd_una;
+        unsigned from;
 
         /* RFC 2923 2.1: only a connection whose resend is larger than the fallback can be
          * stuck on a path that drops big DF datagrams silently; not remembered for the
@@ -149,19 +184,24 @@ tcp_pmtu_black_hole(struct stack *s, struct tcb *t)
         if (t->pmtu_no_df || !tcp_state_synchronized(t->state) ||
             flight <= TCP_PMTU_BLACK_HOLE - 40 || t->snd_mss <= TCP_PMTU_BLACK_HOLE - 40)
                 return;
+        from = tcp_pmtu_current(s, t);
         t->pmtu = TCP_PMTU_BLACK_HOLE;
         t->pmtu_no_df = true;
         t->pmtu_us = s->now_us;
         tcp_pmtu_set_mss(s, t);
         stack_count(s, CNT_TCP_PMTU_BLACK_HOLE);
+        tcp_pmtu_trace(s, t, from, TRACE_PMTU_BLACK_HOLE, "no ACK by R1, a black hole? DF off");
 }
 
 void
 tcp_pmtu_age(struct stack *s, struct tcb *t)
 {
+        unsigned from = t->pmtu;
+
         if (!t->pmtu || s->now_us - t->pmtu_us < TCP_PMTU_AGE_US)
                 return;
         t->pmtu = 0;
         t->pmtu_no_df = false;
         tcp_pmtu_set_mss(s, t);
+        tcp_pmtu_trace(s, t, from, TRACE_PMTU_AGED, "estimate aged out: DF on");
 }

@@ -167,6 +167,17 @@ tcpfx_inject_tcp(struct tcpfx *fx, const uint8_t *tcp, size_t len, bool fix_csum
 }
 
 void
+tcpfx_trace_text(FILE *f, char *text, size_t cap)
+{
+        size_t n;
+
+        fflush(f);
+        rewind(f);
+        n = fread(text, 1, cap - 1, f);
+        text[n] = 0;
+}
+
+void
 tcpfx_inject_icmp_error(struct tcpfx *fx, uint8_t type, uint8_t code, uint32_t word,
                         const struct tcpfx_seg *g)
 {

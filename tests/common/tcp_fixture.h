@@ -92,6 +92,8 @@ unsigned tcpfx_tcb_count(const struct tcpfx *fx);
 /* The first 8 bytes of the SYN the stack sent (ports, ISS), as an ICMP error quotes them
  * (RFC 792; RFC 1122 3.2.2 asks for at least these 8 octets). */
 void tcpfx_quote_syn(const struct tcpfx *fx, uint8_t q[8]);
+/* Everything written to a trace file so far, as a string in text (cap bytes at most). */
+void tcpfx_trace_text(FILE *f, char *text, size_t cap);
 /* Inject an ICMP error (type, code, the second header word `word`) from a router on the
  * link, quoting the IPv4 header and first 8 octets of g (a datagram the stack sent). */
 void tcpfx_inject_icmp_error(struct tcpfx *fx, uint8_t type, uint8_t code, uint32_t word,

@@ -69,7 +69,13 @@ pmtu_fetch() {
 }
 
 case_datagram_too_big_lowers_the_mss() {
-	pmtu_fetch 1280
+	pmtu_fetch 1280 --trace
+	expect_match "$(cat "$STACKD_LOG")" \
+		'^tcp 10\.0\.0\.2:80 > 10\.9\.0\.2:[0-9]+ path MTU 1500 -> 1280 \(fragmentation needed, from 10\.0\.0\.1\)$' \
+		"the --trace line of the reduction"
+	expect_match "$(cat "$STACKD_LOG")" \
+		'^tcp 10\.0\.0\.2:80 > 10\.9\.0\.2:[0-9]+ path MTU 1500 -> 1280 \(learned for this host before\)$' \
+		"the --trace line of the second connection"
 	expect_eq "$FRAGS" 0 "fragments the router made of our segments"
 	(($(tshark_count "$PCAP" 'icmp.type == 3 && icmp.code == 4 && icmp.mtu == 1280') > 0)) ||
 		fail "the ICMP did not say MTU 1280"

@@ -21,15 +21,12 @@ arch_one_door_trace_line_and_event(void)
         FILE *f = tmpfile();
         struct tcpfx fx;
         char text[8192], want[128];
-        size_t n;
         const struct trace_event *ev;
 
         CU_ASSERT_PTR_NOT_NULL_FATAL(f);
         tcpfx_init_trace(&fx, f);
         tcpfx_open(&fx, TCP_ESTABLISHED);
-        rewind(f);
-        n = fread(text, 1, sizeof(text) - 1, f);
-        text[n] = 0;
+        tcpfx_trace_text(f, text, sizeof(text));
         snprintf(want, sizeof(want),
                  "tcp 10.0.0.1:%u > 10.0.0.2:40000 SYN-SENT -> ESTABLISHED "
                  "(rcvd SYN,ACK)\n",

@@ -3,9 +3,11 @@
  * DF set" (Datagram Too Big), and the effective send MSS with options (3.7.1, MUST-16). The
  * link MTU is 1500 and the peer's MSS 1460 (no timestamps). */
 #include <CUnit/CUnit.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "stack/core/stack.h"
+#include "stack/core/trace.h"
 #include "stack/sock.h"
 #include "stack/tcp/tcb.h"
 #include "stack/wire/icmp.h"
@@ -48,6 +50,19 @@ pm_open_too_big(struct tcpfx *fx, unsigned n, struct tcpfx_seg *g, uint16_t mtu)
 
         pm_too_big(fx, g, mtu);
         return t;
+}
+
+/* The newest TRACE_PMTU event in the trace ring (one must be there). */
+static const struct trace_event *
+pm_last_event(const struct tcpfx *fx)
+{
+        const struct trace *tr = &fx->s->trace;
+
+        for (unsigned i = tr->total; i-- > 0 && i + TRACE_RING_LEN >= tr->total;)
+                if (tr->ring[i % TRACE_RING_LEN].kind == TRACE_PMTU)
+                        return &tr->ring[i % TRACE_RING_LEN];
+        CU_FAIL_FATAL("no TRACE_PMTU event");
+        return NULL;
 }
 
 /* The last Datagram Too Big changed nothing: SND.MSS still mss, nothing resent, and
@@ -214,6 +229,8 @@ rfc1191_6_3_estimate_raised_again_after_ten_minutes(void)
         CU_ASSERT_EQUAL(g.len, SEG);
         CU_ASSERT(g.ip.df);
         CU_ASSERT_EQUAL(t->snd_mss, SEG);
+        CU_ASSERT_EQUAL(pm_last_event(&fx)->why, TRACE_PMTU_AGED);
+        CU_ASSERT_EQUAL(pm_last_event(&fx)->to, 1500);
         tcpfx_fini(&fx);
 }
 
@@ -232,6 +249,7 @@ rfc1191_6_2_next_connection_to_the_host_starts_from_the_estimate(void)
         tcpfx_drain(&fx);
         t = tcpfx_open(&fx, TCP_ESTABLISHED); /* a second connection to the same peer */
         CU_ASSERT_EQUAL(t->snd_mss, 1240);
+        CU_ASSERT_EQUAL(pm_last_event(&fx)->why, TRACE_PMTU_REMEMBERED);
         CU_ASSERT_EQUAL(sock_send(fx.s, fx.sd, data, SEG), (ssize_t)SEG);
         CU_ASSERT_FATAL(tcpfx_take(&fx, &g));
         CU_ASSERT_EQUAL(g.len, 1240);
@@ -270,10 +288,43 @@ rfc2923_2_1_black_hole_falls_back_to_1280_without_df_at_r1(void)
         CU_ASSERT(!g.ip.df);
         CU_ASSERT_EQUAL(t->snd_mss, 1240);
         CU_ASSERT_EQUAL(stack_counter_get(fx.s, "tcp.pmtu_black_holes"), 1);
+        CU_ASSERT_EQUAL(pm_last_event(&fx)->why, TRACE_PMTU_BLACK_HOLE);
         tcpfx_drain(&fx);
         t = tcpfx_open(&fx, TCP_ESTABLISHED); /* a second connection to that host */
         CU_ASSERT_EQUAL(t->snd_mss, SEG);
         tcpfx_fini(&fx);
+}
+
+/* Watching TCP end to end: a change of the path MTU estimate is a trace event (the ring gdb
+ * reads) and, with --trace, a line beside the state changes. */
+static void
+pmtu_change_is_a_trace_event_and_line(void)
+{
+        FILE *f = tmpfile();
+        struct tcpfx fx;
+        struct tcpfx_seg g;
+        char text[16384], want[160];
+        const struct trace_event *ev;
+        static const uint8_t data[SEG];
+
+        CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+        tcpfx_init_trace(&fx, f);
+        tcpfx_open(&fx, TCP_ESTABLISHED);
+        CU_ASSERT_EQUAL(sock_send(fx.s, fx.sd, data, SEG), (ssize_t)SEG);
+        CU_ASSERT_FATAL(tcpfx_take(&fx, &g));
+        pm_too_big(&fx, &g, 1280);
+        ev = pm_last_event(&fx);
+        CU_ASSERT_EQUAL(ev->why, TRACE_PMTU_TOO_BIG);
+        CU_ASSERT_EQUAL(ev->from, 1500);
+        CU_ASSERT_EQUAL(ev->to, 1280);
+        tcpfx_trace_text(f, text, sizeof(text));
+        snprintf(want, sizeof(want),
+                 "tcp 10.0.0.1:%u > 10.0.0.2:40000 path MTU 1500 -> 1280 (fragmentation needed, "
+                 "from 10.0.0.254)\n",
+                 fx.lport);
+        CU_ASSERT_PTR_NOT_NULL(strstr(text, want));
+        tcpfx_fini(&fx);
+        fclose(f);
 }
 
 /* RFC 9293 3.7.1 (MUST-16): Eff.snd.MSS = min(SendMSS + 20, MMS_S) - TCPhdrsize, where the
@@ -334,6 +385,8 @@ suite_tcp_pmtu(void)
                     rfc1191_6_2_next_connection_to_the_host_starts_from_the_estimate);
         CU_add_test(su, "rfc2923_2_1_black_hole_falls_back_to_1280_without_df_at_r1",
                     rfc2923_2_1_black_hole_falls_back_to_1280_without_df_at_r1);
+        CU_add_test(su, "pmtu_change_is_a_trace_event_and_line",
+                    pmtu_change_is_a_trace_event_and_line);
         CU_add_test(su, "rfc9293_3_7_1_resend_carrying_sack_blocks_fits_the_mss",
                     rfc9293_3_7_1_resend_carrying_sack_blocks_fits_the_mss);
 }
