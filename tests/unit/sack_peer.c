@@ -8,23 +8,37 @@
 #include "stack/sock.h"
 #include "stack/tcp/tcb.h"
 
+static uint8_t sr_data[40 * SEG];
+
+/* An established connection (SACK permitted if sack) with the peer's window at 65535. */
+static struct tcb *
+sr_establish(struct tcpfx *fx, bool sack)
+{
+        tcpfx_init(fx);
+        fx->syn_opts.sack_perm = sack;
+        fx->pwnd = 65535;
+        return tcpfx_open(fx, TCP_ESTABLISHED);
+}
+
+/* Write n + queued full segments; n of them leave. */
+static void
+sr_send(struct tcpfx *fx, unsigned n, unsigned queued)
+{
+        CU_ASSERT_FATAL(n + queued <= 40);
+        CU_ASSERT_EQUAL(sock_send(fx->s, fx->sd, sr_data, (n + queued) * SEG),
+                        (ssize_t)((n + queued) * SEG));
+        CU_ASSERT_EQUAL(tcpfx_drain(fx), n);
+}
+
 /* An established SACK connection with n full segments in flight (cwnd opened to n). */
 struct tcb *
 sr_open(struct tcpfx *fx, unsigned n, unsigned queued)
 {
-        static uint8_t data[40 * SEG];
-        struct tcb *t;
+        struct tcb *t = sr_establish(fx, true);
 
-        tcpfx_init(fx);
-        fx->syn_opts.sack_perm = true;
-        fx->pwnd = 65535;
-        t = tcpfx_open(fx, TCP_ESTABLISHED);
         CU_ASSERT_FATAL(t->sack_ok);
         t->cwnd = n * SEG; /* as if grown by earlier rounds */
-        CU_ASSERT_FATAL(n + queued <= 40);
-        CU_ASSERT_EQUAL(sock_send(fx->s, fx->sd, data, (n + queued) * SEG),
-                        (ssize_t)((n + queued) * SEG));
-        CU_ASSERT_EQUAL(tcpfx_drain(fx), n);
+        sr_send(fx, n, queued);
         return t;
 }
 
@@ -69,21 +83,12 @@ sr_expect(struct tcpfx *fx, unsigned seg, uint32_t len)
 struct tcb *
 sr_open_rtt(struct tcpfx *fx, uint32_t rtt_us, bool sack, unsigned n, unsigned queued)
 {
-        static uint8_t data[40 * SEG];
-        struct tcb *t;
+        struct tcb *t = sr_establish(fx, sack);
 
-        tcpfx_init(fx);
-        fx->syn_opts.sack_perm = sack;
-        fx->pwnd = 65535;
-        t = tcpfx_open(fx, TCP_ESTABLISHED);
-        CU_ASSERT_EQUAL(sock_send(fx->s, fx->sd, data, SEG), (ssize_t)SEG);
-        CU_ASSERT_EQUAL(tcpfx_drain(fx), 1);
+        sr_send(fx, 1, 0);
         tcpfx_advance(fx, rtt_us);
         sr_ack(fx, 1, NULL, 0, 0);
         CU_ASSERT_EQUAL(t->srtt_us, rtt_us);
-        CU_ASSERT_FATAL(n + queued <= 40);
-        CU_ASSERT_EQUAL(sock_send(fx->s, fx->sd, data, (n + queued) * SEG),
-                        (ssize_t)((n + queued) * SEG));
-        CU_ASSERT_EQUAL(tcpfx_drain(fx), n);
+        sr_send(fx, n, queued);
         return t;
 }
