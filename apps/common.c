@@ -12,6 +12,7 @@
 #include "drivers/tap.h"
 #include "drivers/tun.h"
 #include "stack/sock.h"
+#include "stack/wire/ipv4.h"
 
 volatile int app_stop_requested;
 static volatile sig_atomic_t stats_requested;
@@ -105,7 +106,7 @@ app_parse_ipv4(const char *str, uint32_t *out)
 void
 app_format_ipv4(uint32_t a, char out[16])
 {
-        snprintf(out, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
+        ipv4_addr_str(a, out);
 }
 
 static int

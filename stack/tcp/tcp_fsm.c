@@ -6,6 +6,7 @@
 #include "stack/core/stack.h"
 #include "stack/sock/sock.h"
 #include "stack/tcp/tcb.h"
+#include "stack/wire/ipv4.h"
 
 static const char *const tcp_state_names[TCP_NSTATES] = {
     [TCP_CLOSED] = "CLOSED",           [TCP_LISTEN] = "LISTEN",
@@ -112,11 +113,10 @@ tcp_trace_transition(struct stack *s, const struct tcb *t, enum tcp_conn_state f
 const char *
 tcp_trace_who(const struct tcb *t, char out[TCP_TRACE_WHO_LEN])
 {
-        uint32_t l = t->laddr, r = t->raddr;
+        char l[IPV4_ADDR_STRLEN], r[IPV4_ADDR_STRLEN];
 
-        snprintf(out, TCP_TRACE_WHO_LEN, "tcp %u.%u.%u.%u:%u > %u.%u.%u.%u:%u", l >> 24,
-                 (l >> 16) & 255, (l >> 8) & 255, l & 255, t->lport, r >> 24, (r >> 16) & 255,
-                 (r >> 8) & 255, r & 255, t->rport);
+        snprintf(out, TCP_TRACE_WHO_LEN, "tcp %s:%u > %s:%u", ipv4_addr_str(t->laddr, l), t->lport,
+                 ipv4_addr_str(t->raddr, r), t->rport);
         return out;
 }
 

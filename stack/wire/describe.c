@@ -53,13 +53,6 @@ line_took(struct line *l, size_t n)
         l->len += n < l->cap - l->len ? n : l->cap - l->len - 1;
 }
 
-static void
-ip_str(uint32_t a, char *out)
-{
-        snprintf(out, INET_ADDRSTRLEN, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255,
-                 a & 255);
-}
-
 /* The address columns name the all-ones address "Broadcast"; the Info text never does. */
 static void
 mac_str(const uint8_t *m, bool column, char *out)
@@ -311,8 +304,8 @@ describe_ipv4(struct describe_state *ds, const uint8_t *b, size_t len, size_t fr
                 line_add(l, "IPv4 %zu %s", frame_len, why);
                 return;
         }
-        ip_str(h.src, src);
-        ip_str(h.dst, dst);
+        ipv4_addr_str(h.src, src);
+        ipv4_addr_str(h.dst, dst);
         l4 = b + h.hdr_len;
         /* The frame may be padded past the total length, or cut short of it. */
         l4_len = (h.total_len < len ? h.total_len : len) - h.hdr_len;
@@ -347,7 +340,7 @@ static void
 arp_pa_str(const uint8_t *arp, const uint8_t *pa, char *out)
 {
         if (get16(arp + 2) == ETH_TYPE_IPV4)
-                ip_str(get32(pa), out);
+                ipv4_addr_str(get32(pa), out);
         else
                 snprintf(out, INET_ADDRSTRLEN, "%08x", get32(pa));
 }

@@ -32,7 +32,9 @@ static void __attribute__((format(printf, 2, 3))) out_add(struct out *o, const c
 static void
 out_ip(struct out *o, uint32_t a)
 {
-        out_add(o, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
+        char ip[IPV4_ADDR_STRLEN];
+
+        out_add(o, "%s", ipv4_addr_str(a, ip));
 }
 
 /* The stream of this segment (either direction); *fwd is true when the sender is side a.

@@ -9,12 +9,6 @@
 
 #define DNS_PORT 53
 
-static void
-addr_str(uint32_t a, char *out)
-{
-        snprintf(out, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
-}
-
 size_t
 describe_udp(struct describe_state *ds, const struct ipv4_hdr *ih, const uint8_t *l4, size_t l4_len,
              size_t frame_len, char *out, size_t cap)
@@ -24,8 +18,8 @@ describe_udp(struct describe_state *ds, const struct ipv4_hdr *ih, const uint8_t
         size_t plen;
 
         (void)ds;
-        addr_str(ih->src, src);
-        addr_str(ih->dst, dst);
+        ipv4_addr_str(ih->src, src);
+        ipv4_addr_str(ih->dst, dst);
         if (udp_hdr_parse(l4, l4_len, &uh) < 0)
                 return (size_t)snprintf(out, cap, "%s -> %s UDP %zu [Malformed Packet]", src, dst,
                                         frame_len);

@@ -2,6 +2,7 @@
 #include "stack/wire/ipv4.h"
 
 #include <errno.h>
+#include <stdio.h>
 
 #include "stack/wire/bytes.h"
 #include "stack/wire/csum.h"
@@ -68,4 +69,12 @@ ipv4_hdr_emit(const struct ipv4_hdr *h, uint8_t *buf)
         put32(buf + 12, h->src);
         put32(buf + 16, h->dst);
         put16(buf + 10, csum(buf, IPV4_HDR_LEN));
+}
+
+char *
+ipv4_addr_str(uint32_t a, char out[IPV4_ADDR_STRLEN])
+{
+        snprintf(out, IPV4_ADDR_STRLEN, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255,
+                 a & 255);
+        return out;
 }

@@ -32,6 +32,9 @@ struct ipv4_hdr {
 /* Validates version, IHL >= 5, total length against len, and the header checksum.
  * Returns the header length, or -EBADMSG with *why (if non-NULL) naming the drop counter. */
 int ipv4_hdr_parse(const uint8_t *buf, size_t len, struct ipv4_hdr *h, enum counter *why);
+/* "a.b.c.d" of a host-order address, NUL-terminated, into out. Returns out. */
+#define IPV4_ADDR_STRLEN 16
+char *ipv4_addr_str(uint32_t a, char out[IPV4_ADDR_STRLEN]);
 /* Writes a 20-byte header (no options) with its checksum. */
 void ipv4_hdr_emit(const struct ipv4_hdr *h, uint8_t *buf);
 /* Is the datagram a fragment (MF set or offset non-zero)? */
