@@ -89,14 +89,14 @@ struct tcb {
         uint16_t snd_mss;   /* peer's MSS, clamped (RFC 9293 3.7.1, MUST-15) and by the PMTU */
         uint16_t peer_mss;  /* the peer's MSS option (536 without one, MUST-15) */
         uint16_t pmtu;      /* RFC 1191 estimate from a Datagram Too Big (0: first hop's) */
-        bool pmtu_no_df;    /* the estimate hit TCP_PMTU_MIN: send without DF (tcp_pmtu.c) */
-        uint64_t pmtu_us;   /* when pmtu was set (dropped after 10 minutes, RFC 1191 6.3) */
         uint16_t rcv_mss;   /* the MSS we advertise */
         uint8_t snd_wscale; /* shift applied to the peer's window field */
         uint8_t rcv_wscale; /* shift the peer applies to ours */
         bool ws_ok, ts_ok, sack_ok;
+        bool pmtu_no_df;       /* the estimate is below TCP_PMTU_MIN or a black hole's: no DF */
         uint32_t ts_recent;    /* RFC 7323 TS.Recent */
         uint64_t ts_recent_us; /* when ts_recent was set (PAWS 24-day rule) */
+        uint64_t pmtu_us;      /* when pmtu was set (dropped after 10 minutes, RFC 1191 6.3) */
         uint32_t ts_offset;    /* random per-connection TSval offset (RFC 7323 7.1) */
 
         /* RTT and retransmission (RFC 6298). */

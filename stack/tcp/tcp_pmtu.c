@@ -112,21 +112,32 @@ tcp_pmtu_remember(struct stack *s, const struct tcb *t)
             .dst = t->raddr, .mtu = t->pmtu, .no_df = t->pmtu_no_df, .us = t->pmtu_us};
 }
 
+/* Take mtu (and DF off, if no_df) as t's estimate since `since`; SND.MSS follows, and the
+ * change is traced as why/detail (mtu 0: the first hop's MTU again). */
+static void
+tcp_pmtu_set(struct stack *s, struct tcb *t, unsigned mtu, bool no_df, uint64_t since,
+             enum trace_pmtu_why why, const char *detail)
+{
+        unsigned from = tcp_pmtu_current(s, t);
+
+        t->pmtu = (uint16_t)mtu;
+        t->pmtu_no_df = no_df;
+        t->pmtu_us = since;
+        tcp_pmtu_set_mss(s, t);
+        tcp_pmtu_trace(s, t, from, why, detail);
+}
+
 void
 tcp_pmtu_peer_mss(struct stack *s, struct tcb *t, unsigned mss)
 {
         const struct tcp_pmtu_dest *d = tcp_pmtu_dest(s, t->raddr);
 
-        unsigned from = tcp_pmtu_current(s, t);
-
         t->peer_mss = (uint16_t)mss;
-        if (d && !t->pmtu) { /* another connection to this host learned the path's MTU */
-                t->pmtu = d->mtu;
-                t->pmtu_no_df = d->no_df;
-                t->pmtu_us = d->us;
-                tcp_pmtu_trace(s, t, from, TRACE_PMTU_REMEMBERED, "learned for this host before");
-        }
-        tcp_pmtu_set_mss(s, t);
+        if (d && !t->pmtu) /* another connection to this host learned the path's MTU */
+                tcp_pmtu_set(s, t, d->mtu, d->no_df, d->us, TRACE_PMTU_REMEMBERED,
+                             "learned for this host before");
+        else
+                tcp_pmtu_set_mss(s, t);
 }
 
 void
@@ -134,26 +145,21 @@ tcp_pmtu_too_big(struct stack *s, struct tcb *t, const struct icmp_err *e)
 {
         unsigned told = e->mtu ? e->mtu : tcp_pmtu_plateau(e->quoted_len);
         bool below = told < TCP_PMTU_MIN;
-        unsigned mtu = below ? TCP_PMTU_MIN : told, from = tcp_pmtu_current(s, t);
-        char detail[80];
+        unsigned mtu = below ? TCP_PMTU_MIN : told;
+        char detail[80], from[IPV4_ADDR_STRLEN];
 
         /* RFC 1191 3: never raised by a Datagram Too Big; one whose quoted datagram was no
          * larger than the MTU it claims did not drop that datagram; and below the floor
          * only the first one counts (it turns DF off; the next change nothing). */
-        if (told >= e->quoted_len || (mtu >= from && (!below || t->pmtu_no_df))) {
+        if (told >= e->quoted_len || (mtu >= tcp_pmtu_current(s, t) && (!below || t->pmtu_no_df))) {
                 stack_count(s, CNT_ICMP_ERR_IGNORED);
                 return;
         }
-        t->pmtu_no_df = t->pmtu_no_df || below;
-        t->pmtu = (uint16_t)mtu;
-        t->pmtu_us = s->now_us;
-        tcp_pmtu_set_mss(s, t);
-        tcp_pmtu_remember(s, t);
         stack_count(s, CNT_TCP_PMTU_REDUCED);
-        snprintf(detail, sizeof(detail), "fragmentation needed%s, from %u.%u.%u.%u",
-                 below ? " below 576: DF off" : "", e->from >> 24, (e->from >> 16) & 255,
-                 (e->from >> 8) & 255, e->from & 255);
-        tcp_pmtu_trace(s, t, from, TRACE_PMTU_TOO_BIG, detail);
+        snprintf(detail, sizeof(detail), "fragmentation needed%s, from %s",
+                 below ? " below 576: DF off" : "", ipv4_addr_str(e->from, from));
+        tcp_pmtu_set(s, t, mtu, t->pmtu_no_df || below, s->now_us, TRACE_PMTU_TOO_BIG, detail);
+        tcp_pmtu_remember(s, t);
         if (!tcp_state_synchronized(t->state) || t->snd_una == t->snd_max)
                 return;
         /* RFC 1191 6.4: the segment was dropped; resend from SND.UNA at the new size now
@@ -176,7 +182,6 @@ void
 tcp_pmtu_black_hole(struct stack *s, struct tcb *t)
 {
         uint32_t flight = t->snd_max - t->snd_una;
-        unsigned from;
 
         /* RFC 2923 2.1: only a connection whose resend is larger than the fallback can be
          * stuck on a path that drops big DF datagrams silently; not remembered for the
@@ -184,24 +189,15 @@ tcp_pmtu_black_hole(struct stack *s, struct tcb *t)
         if (t->pmtu_no_df || !tcp_state_synchronized(t->state) ||
             flight <= TCP_PMTU_BLACK_HOLE - 40 || t->snd_mss <= TCP_PMTU_BLACK_HOLE - 40)
                 return;
-        from = tcp_pmtu_current(s, t);
-        t->pmtu = TCP_PMTU_BLACK_HOLE;
-        t->pmtu_no_df = true;
-        t->pmtu_us = s->now_us;
-        tcp_pmtu_set_mss(s, t);
         stack_count(s, CNT_TCP_PMTU_BLACK_HOLE);
-        tcp_pmtu_trace(s, t, from, TRACE_PMTU_BLACK_HOLE, "no ACK by R1, a black hole? DF off");
+        tcp_pmtu_set(s, t, TCP_PMTU_BLACK_HOLE, true, s->now_us, TRACE_PMTU_BLACK_HOLE,
+                     "no ACK by R1, a black hole? DF off");
 }
 
 void
 tcp_pmtu_age(struct stack *s, struct tcb *t)
 {
-        unsigned from = t->pmtu;
-
         if (!t->pmtu || s->now_us - t->pmtu_us < TCP_PMTU_AGE_US)
                 return;
-        t->pmtu = 0;
-        t->pmtu_no_df = false;
-        tcp_pmtu_set_mss(s, t);
-        tcp_pmtu_trace(s, t, from, TRACE_PMTU_AGED, "estimate aged out: DF on");
+        tcp_pmtu_set(s, t, 0, false, 0, TRACE_PMTU_AGED, "estimate aged out: DF on");
 }
