@@ -18,11 +18,14 @@ static int
 app_poll(struct app *a, struct pollfd *fds, nfds_t n, int timeout)
 {
         struct clock mono = clock_monotonic();
-        uint64_t now = clock_now_us(&mono);
-        uint64_t deadline = timeout >= 0 ? now + (uint64_t)timeout * 1000 : UINT64_MAX;
-        uint64_t until = a->busy_until_us < deadline ? a->busy_until_us : deadline;
+        uint64_t now, deadline, until;
         int rc = 0;
 
+        if (!a->o.busy_poll_us) /* the default: a plain poll, no clock read per wakeup */
+                return poll(fds, n, timeout);
+        now = clock_now_us(&mono);
+        deadline = timeout >= 0 ? now + (uint64_t)timeout * 1000 : UINT64_MAX;
+        until = a->busy_until_us < deadline ? a->busy_until_us : deadline;
         while (now < until && (rc = poll(fds, n, 0)) == 0)
                 now = clock_now_us(&mono);
         if (rc == 0) {
@@ -30,7 +33,7 @@ app_poll(struct app *a, struct pollfd *fds, nfds_t n, int timeout)
                         timeout = now >= deadline ? 0 : (int)((deadline - now + 999) / 1000);
                 rc = poll(fds, n, timeout);
         }
-        if (rc > 0 && a->o.busy_poll_us)
+        if (rc > 0)
                 a->busy_until_us = clock_now_us(&mono) + a->o.busy_poll_us;
         return rc;
 }
