@@ -359,7 +359,8 @@ tcp_data_len(const struct tcb *t, uint32_t avail, uint32_t flight, uint32_t room
         if (len > max)
                 len = max;
         /* Data already sent once (a go-back-N after a timeout or a smaller path MTU) passed
-         * Nagle then: its short tail, ending at SND.MAX, goes again without waiting. */
+         * Nagle (RFC 9293 3.7.4) then: its short tail, ending at SND.MAX, goes again
+         * without waiting for the ACKs Nagle would. */
         bool old_tail = t->snd_nxt + len == t->snd_max;
 
         if (len && len < room && !force && !tcp_short_ok(t, len, avail, flight) &&
